@@ -1,0 +1,211 @@
+"""The claim contract: frozen data plus pure functions (see ARCHITECTURE.md).
+
+A :class:`Claim` says what a theorem asserts and how to test it: a grid of cells per scale,
+``run(params, rng) -> dict[str, float]`` for one cell, ``analyse(table) -> Verdict`` on the
+tidy table of all cells, and ``plot(table, ax=None) -> Axes``. The engine (sweeps, store,
+executors, CLI, report) treats every claim the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from mdps._validation import check_int, fail
+
+__all__ = ["Status", "Verdict", "Paper", "Grid", "Claim", "SCALES", "PROVENANCES"]
+
+SCALES = ("smoke", "quick", "full")
+PROVENANCES = ("paper", "reconstructed", "derived")
+
+
+class Status(str, enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of ``analyse``: what was measured, against what, and why this status.
+
+    ``measured`` is the figure computed from the data with its confidence ``interval``
+    ``(low, high)``; ``predicted`` is the theorem's figure and ``tolerance`` how far from it
+    still counts as agreement (reasoned in the claim's docs). ``quantity`` names the figure,
+    e.g. ``"log-log slope of regret in K"``.
+    """
+
+    status: Status
+    quantity: str
+    measured: float
+    interval: tuple[float, float]
+    predicted: float
+    tolerance: float
+    reason: str
+    details: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
+        lo, hi = (float(v) for v in self.interval)
+        object.__setattr__(self, "interval", (lo, hi))
+        object.__setattr__(self, "measured", float(self.measured))
+        object.__setattr__(self, "predicted", float(self.predicted))
+        object.__setattr__(self, "tolerance", float(self.tolerance))
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+    @classmethod
+    def from_interval(
+        cls,
+        quantity: str,
+        measured: float,
+        interval: tuple[float, float],
+        predicted: float,
+        tolerance: float,
+        reason: str = "",
+        details: Mapping[str, float] | None = None,
+    ) -> "Verdict":
+        """The standard two-sided decision rule for "measured equals predicted within tolerance".
+
+        PASS when the whole interval lies inside ``[predicted - tol, predicted + tol]``;
+        FAIL when the interval lies entirely outside it; INCONCLUSIVE otherwise (the data
+        cannot decide, e.g. too few replicates make the interval wider than the band).
+        """
+        lo, hi = interval
+        band_lo, band_hi = predicted - tolerance, predicted + tolerance
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            status, why = Status.INCONCLUSIVE, "the confidence interval is not finite"
+        elif band_lo <= lo and hi <= band_hi:
+            status, why = Status.PASS, "the interval lies within the tolerance band"
+        elif hi < band_lo or lo > band_hi:
+            status, why = Status.FAIL, "the interval lies outside the tolerance band"
+        else:
+            status, why = Status.INCONCLUSIVE, "the interval straddles the tolerance band"
+        text = f"{why}: {quantity} {measured:.4g} in [{lo:.4g}, {hi:.4g}] vs predicted {predicted:.4g} ± {tolerance:.3g}"
+        if reason:
+            text = f"{text}. {reason}"
+        return cls(status, quantity, measured, (lo, hi), predicted, tolerance, text, details or {})
+
+    @classmethod
+    def at_most(
+        cls,
+        quantity: str,
+        measured: float,
+        interval: tuple[float, float],
+        bound: float,
+        reason: str = "",
+        details: Mapping[str, float] | None = None,
+    ) -> "Verdict":
+        """One-sided rule for "measured <= bound": PASS if the upper end of the interval is
+        at most ``bound``, FAIL if the lower end exceeds it, INCONCLUSIVE otherwise."""
+        lo, hi = interval
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            status, why = Status.INCONCLUSIVE, "the confidence interval is not finite"
+        elif hi <= bound:
+            status, why = Status.PASS, "the whole interval is below the bound"
+        elif lo > bound:
+            status, why = Status.FAIL, "the whole interval is above the bound"
+        else:
+            status, why = Status.INCONCLUSIVE, "the interval contains the bound"
+        text = f"{why}: {quantity} {measured:.4g} in [{lo:.4g}, {hi:.4g}] vs bound {bound:.4g}"
+        if reason:
+            text = f"{text}. {reason}"
+        return cls(status, quantity, measured, (lo, hi), bound, 0.0, text, details or {})
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    authors: str
+    venue: str
+    arxiv: str
+
+    def cite(self) -> str:
+        return f"{self.authors}, \"{self.title}\", {self.venue} (arXiv {self.arxiv})"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The cells of one scale: the Cartesian product of ``params`` times ``replicates``.
+
+    ``params`` maps a parameter name to the tuple of values swept (a single value for a
+    fixed parameter). Values must be str, int, float or bool so that a cell's key is stable.
+    """
+
+    params: Mapping[str, Sequence[Any]]
+    replicates: int
+
+    def __post_init__(self):
+        check_int("replicates", self.replicates, minimum=1)
+        frozen = {}
+        for name, values in dict(self.params).items():
+            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+                values = (values,)
+            values = tuple(values)
+            if not values:
+                fail(f"params[{name!r}]", "at least one value", "an empty sequence")
+            for v in values:
+                if not isinstance(v, (str, int, float, bool, np.integer, np.floating)):
+                    fail(f"params[{name!r}]", "str, int, float or bool values", repr(v), TypeError)
+            frozen[name] = tuple(v.item() if isinstance(v, np.generic) else v for v in values)
+        object.__setattr__(self, "params", MappingProxyType(frozen))
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every parameter combination, in a fixed order."""
+        names = list(self.params)
+        return [dict(zip(names, combo)) for combo in itertools.product(*self.params.values())]
+
+    def __len__(self) -> int:
+        return len(self.points()) * self.replicates
+
+    def with_overrides(self, overrides: Mapping[str, Sequence[Any]] | None = None,
+                       replicates: int | None = None) -> "Grid":
+        params = dict(self.params)
+        for k, v in (overrides or {}).items():
+            params[k] = v
+        return Grid(params, self.replicates if replicates is None else replicates)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement of one paper (the contract of ARCHITECTURE.md).
+
+    ``run`` must be a module-level function (so it travels to worker processes) and pure
+    given its ``rng``. ``analyse`` and ``plot`` compute from the tidy table only.
+    """
+
+    id: str
+    paper: Paper
+    theorem: str
+    statement: str
+    provenance: str
+    grids: Mapping[str, Grid]
+    run: Callable[[Mapping[str, Any], np.random.Generator], Mapping[str, float]]
+    analyse: Callable[[Any], Verdict]
+    plot: Callable[..., Any]
+    version: int = 1
+    bound: Any = None  # a bounds.Bound, shown by `boundlab show`
+    notes: str = ""
+
+    def __post_init__(self):
+        if "/" not in self.id or self.id != self.id.strip() or " " in self.id:
+            fail("id", "'paper/claim' without spaces", repr(self.id))
+        if self.provenance not in PROVENANCES:
+            fail("provenance", f"one of {PROVENANCES}", repr(self.provenance))
+        check_int("version", self.version, minimum=1)
+        missing = [s for s in SCALES if s not in self.grids]
+        if missing:
+            fail("grids", f"a Grid for every scale {SCALES}", f"missing {missing}")
+        object.__setattr__(self, "grids", MappingProxyType(dict(self.grids)))
+
+    @property
+    def paper_key(self) -> str:
+        return self.id.split("/", 1)[0]
