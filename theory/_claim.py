@@ -19,9 +19,11 @@ import numpy as np
 
 from mdps._validation import check_int, fail
 
-__all__ = ["Status", "Verdict", "Paper", "Grid", "Claim", "SCALES", "PROVENANCES"]
+__all__ = ["Status", "Verdict", "Paper", "Grid", "Claim", "SCALES", "PROVENANCES", "RESERVED_COLUMNS"]
 
 SCALES = ("smoke", "quick", "full")
+#: Columns of the tidy table that are not parameters or metrics; no parameter may use them.
+RESERVED_COLUMNS = ("claim", "version", "replicate", "seconds")
 PROVENANCES = ("paper", "reconstructed", "derived")
 
 
@@ -29,6 +31,9 @@ class Status(str, enum.Enum):
     PASS = "PASS"
     FAIL = "FAIL"
     INCONCLUSIVE = "INCONCLUSIVE"
+    #: Set by the engine (``theory._verify``) when ``analyse`` or the sweep raised: a bug in
+    #: the claim, not an outcome of the data. No decision rule below ever returns it.
+    ERROR = "ERROR"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -56,6 +61,10 @@ class Verdict:
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))
         lo, hi = (float(v) for v in self.interval)
+        if lo > hi:
+            fail("interval", "(low, high) with low <= high", (lo, hi))
+        if float(self.tolerance) < 0:
+            fail("tolerance", "a non-negative number", self.tolerance)
         object.__setattr__(self, "interval", (lo, hi))
         object.__setattr__(self, "measured", float(self.measured))
         object.__setattr__(self, "predicted", float(self.predicted))
@@ -147,14 +156,21 @@ class Grid:
         check_int("replicates", self.replicates, minimum=1)
         frozen = {}
         for name, values in dict(self.params).items():
+            if not isinstance(name, str) or not name.isidentifier() or name in RESERVED_COLUMNS:
+                fail("params", f"parameter names that are identifiers other than {RESERVED_COLUMNS}",
+                     repr(name))
+            if isinstance(values, np.ndarray):
+                values = values.ravel().tolist()
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
                 values = (values,)
             values = tuple(values)
             if not values:
                 fail(f"params[{name!r}]", "at least one value", "an empty sequence")
             for v in values:
-                if not isinstance(v, (str, int, float, bool, np.integer, np.floating)):
+                if not isinstance(v, (str, int, float, bool, np.integer, np.floating, np.bool_)):
                     fail(f"params[{name!r}]", "str, int, float or bool values", repr(v), TypeError)
+                if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+                    fail(f"params[{name!r}]", "finite values", repr(v))
             frozen[name] = tuple(v.item() if isinstance(v, np.generic) else v for v in values)
         object.__setattr__(self, "params", MappingProxyType(frozen))
 
@@ -204,6 +220,12 @@ class Claim:
         missing = [s for s in SCALES if s not in self.grids]
         if missing:
             fail("grids", f"a Grid for every scale {SCALES}", f"missing {missing}")
+        for scale, grid in dict(self.grids).items():
+            if not isinstance(grid, Grid):
+                fail(f"grids[{scale!r}]", "a Grid", type(grid).__name__, TypeError)
+        for name in ("run", "analyse", "plot"):
+            if not callable(getattr(self, name)):
+                fail(name, "a callable", repr(getattr(self, name)), TypeError)
         object.__setattr__(self, "grids", MappingProxyType(dict(self.grids)))
 
     @property
