@@ -111,7 +111,7 @@ def registry() -> Mapping[str, Claim]:
 
 
 def _unknown(name: str, known: Sequence[str], what: str = "claim id") -> UnknownClaimError:
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     listing = "boundlab list" if known else "no claims are registered"
     return UnknownClaimError(f"unknown {what} {name!r}{hint} (see `{listing}`)")
