@@ -1,5 +1,9 @@
 """Tabular, linear-mixture and linear MDPs: models, exact solvers, certificates, sampling."""
 
 from ._models import DiscountedMDP, TabularMDP
+from ._lp import (LPSolution, OccupancyLP, SolverError, solve_lp, solve_lp_finite,
+                  solve_lp_linprog)
 
 __all__ = ["TabularMDP", "DiscountedMDP"]
+__all__ += ["LPSolution", "OccupancyLP", "SolverError", "solve_lp", "solve_lp_finite",
+            "solve_lp_linprog"]
