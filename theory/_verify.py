@@ -1,0 +1,222 @@
+"""Verify claims: sweep what is missing, analyse the stored table, record the verdict.
+
+``verify`` is the suite's main job (``boundlab verify``). For each claim and the chosen
+scale it (1) runs the cells of ``claim.grids[scale]`` that the store does not hold yet
+(resuming an interrupted run), (2) restricts the claim's stored table to exactly the cells of
+that grid (cells stored by other scales or by ``boundlab sweep --set`` do not leak into the
+verdict), (3) calls ``claim.analyse`` and (4) saves the verdict in the store.
+
+Decision rules live in :mod:`theory._claim`. This module adds two engine outcomes:
+
+* an empty table gives INCONCLUSIVE with the reason ``"no cells"`` (nothing to judge);
+* an ``analyse`` (or a cell's ``run``) that raises is a bug in the claim, not an outcome of
+  the data: the claim gets an ``ERROR`` row carrying the exception, the CLI prints it loudly
+  and exits non-zero. ERROR rows are saved like any verdict, so ``boundlab show`` and
+  ``boundlab report`` never present an older PASS as the claim's current state.
+
+Errors of the environment (a store that is not ours or is locked, an unreachable Dask
+scheduler) are not claim outcomes: they propagate to the caller.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ._claim import SCALES, Claim, Status, Verdict
+
+__all__ = [
+    "Outcome",
+    "verify",
+    "verify_outcomes",
+    "judge",
+    "grid_table",
+    "error_verdict",
+    "verdict_record",
+    "ENVIRONMENT_ERRORS",
+]
+
+
+def _environment_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError, TimeoutError]
+    try:
+        from ._store import StoreError
+
+        errors.append(StoreError)
+    except ImportError:  # pragma: no cover - the store module is part of the package
+        pass
+    return tuple(errors)
+
+
+#: Exceptions that mean "the environment is wrong", re-raised instead of becoming ERROR rows.
+ENVIRONMENT_ERRORS = _environment_errors()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One claim's result in a verify run: its verdict, the scale, the sweep summary (or
+    ``None`` when nothing ran) and, for an ERROR, the formatted traceback."""
+
+    claim: Claim
+    verdict: Verdict
+    scale: str
+    sweep: Any = None
+    error: str | None = None
+    cells: int = 0
+
+
+def error_verdict(message: str) -> Verdict:
+    """The ERROR row of a claim whose ``analyse`` or sweep raised."""
+    nan = math.nan
+    return Verdict(Status.ERROR, "", nan, (nan, nan), nan, nan, message)
+
+
+def _canonical(v: Any) -> Any:
+    """A hashable, type-insensitive form of a parameter value (3 == 3.0, True == 1)."""
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def grid_table(table, claim: Claim, scale: str):
+    """The rows of ``table`` that belong to ``claim.grids[scale]`` (points x replicates).
+
+    Parameters absent from the table (no stored cell uses them) select nothing.
+    """
+    grid = claim.grids[scale]
+    names = list(grid.params)
+    if table is None or len(table) == 0:
+        return table
+    if any(n not in table.columns for n in names):
+        return table.iloc[0:0]
+    points = {tuple(_canonical(p[n]) for n in names) for p in grid.points()}
+    keys = zip(*(table[n].tolist() for n in names)) if names else (() for _ in range(len(table)))
+    in_grid = [tuple(_canonical(v) for v in key) in points for key in keys]
+    mask = [ok and int(r) < grid.replicates for ok, r in zip(in_grid, table["replicate"].tolist())]
+    return table.loc[mask].reset_index(drop=True)
+
+
+def judge(claim: Claim, table) -> tuple[Verdict, str | None]:
+    """``claim.analyse(table)`` with the engine's rules for empty tables and raising analyses.
+
+    Returns the verdict and, for an ERROR, the formatted traceback.
+    """
+    if table is None or len(table) == 0:
+        nan = math.nan
+        return Verdict(Status.INCONCLUSIVE, "", nan, (nan, nan), nan, nan, "no cells"), None
+    try:
+        verdict = claim.analyse(table)
+    except Exception as exc:  # a bug in the claim: reported as ERROR, never swallowed
+        return error_verdict(f"analyse raised {type(exc).__name__}: {exc}"), traceback.format_exc()
+    if not isinstance(verdict, Verdict):
+        msg = f"analyse returned {type(verdict).__name__}; expected a Verdict"
+        return error_verdict(msg), msg
+    return verdict, None
+
+
+def verify_outcomes(
+    claims: Iterable[Claim],
+    *,
+    scale: str = "quick",
+    store,
+    executor: str = "processes",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    run: bool = True,
+) -> list[Outcome]:
+    """Sweep (resuming), analyse and record each claim; one :class:`Outcome` per claim.
+
+    ``store`` is an open :class:`theory._store.Store`. With ``run=False`` nothing is swept:
+    the verdicts come from the cells already stored.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale: expected one of {SCALES}; got {scale!r}")
+    outcomes = []
+    for claim in claims:
+        report = None
+        if run:
+            from ._sweep import sweep
+
+            try:
+                report = sweep(claim, scale=scale, executor=executor, scheduler=scheduler,
+                               store=store, progress=progress, workers=workers)
+            except ENVIRONMENT_ERRORS:
+                raise
+            except Exception as exc:  # a cell's run raised: a bug in the claim
+                verdict = error_verdict(f"sweep raised {type(exc).__name__}: {exc}")
+                store.save_verdict(claim.id, claim.version, scale, verdict)
+                outcomes.append(Outcome(claim, verdict, scale, None, traceback.format_exc()))
+                continue
+        table = grid_table(store.table(claim.id, version=claim.version), claim, scale)
+        verdict, error = judge(claim, table)
+        store.save_verdict(claim.id, claim.version, scale, verdict)
+        outcomes.append(Outcome(claim, verdict, scale, report, error, 0 if table is None else len(table)))
+    return outcomes
+
+
+def verify(
+    claims: Sequence[Claim],
+    *,
+    scale: str = "quick",
+    store,
+    executor: str = "processes",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[tuple[Claim, Verdict]]:
+    """Sweep (resuming) + ``claim.analyse`` + ``store.save_verdict`` for every claim.
+
+    ``store`` is an open Store or a path to one. Returns ``(claim, verdict)`` pairs in the
+    order given; a claim whose analysis raised has a verdict with status ``ERROR``.
+    """
+    if isinstance(store, (str, Path)):
+        from ._store import Store
+
+        with Store(store) as opened:
+            return verify(claims, scale=scale, store=opened, executor=executor,
+                          scheduler=scheduler, workers=workers, progress=progress)
+    outcomes = verify_outcomes(claims, scale=scale, store=store, executor=executor,
+                               scheduler=scheduler, workers=workers, progress=progress)
+    return [(o.claim, o.verdict) for o in outcomes]
+
+
+def _num(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def verdict_record(claim: Claim, verdict: Verdict, scale: str | None) -> dict[str, Any]:
+    """The JSON record of one verdict (``boundlab verify --json``); non-finite numbers -> null."""
+    return {
+        "claim": claim.id,
+        "theorem": claim.theorem,
+        "verdict": verdict.status.value,
+        "quantity": verdict.quantity,
+        "measured": _num(verdict.measured),
+        "interval": [_num(verdict.interval[0]), _num(verdict.interval[1])],
+        "predicted": _num(verdict.predicted),
+        "tolerance": _num(verdict.tolerance),
+        "reason": verdict.reason,
+        "scale": scale,
+    }
+
+
+def verdict_from_record(record: Mapping[str, Any]) -> Verdict:
+    """Rebuild a Verdict from a stored record (``Store.last_verdict``); None -> NaN."""
+
+    def f(x):
+        return math.nan if x is None else float(x)
+
+    interval = record.get("interval") or (None, None)
+    return Verdict(
+        record.get("status", record.get("verdict")),
+        record.get("quantity", "") or "",
+        f(record.get("measured")),
+        (f(interval[0]), f(interval[1])),
+        f(record.get("predicted")),
+        f(record.get("tolerance")),
+        record.get("reason", "") or "",
+    )
