@@ -77,7 +77,8 @@ def _draw(claim: Claim, table, path: Path) -> str | None:
         claim.plot(table, ax=ax)
     except Exception as exc:
         return f"plot raised {type(exc).__name__}: {exc}"
-    ax.set_title(claim.id, fontsize=10)
+    if not ax.get_title():
+        ax.set_title(claim.id, fontsize=10)
     fig.savefig(path, dpi=100)
     return None
 

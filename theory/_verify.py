@@ -41,14 +41,10 @@ __all__ = [
 
 
 def _environment_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [OSError, TimeoutError]
-    try:
-        from ._store import StoreError
+    from ._store import StoreError
+    from ._sweep import SchedulerError
 
-        errors.append(StoreError)
-    except ImportError:  # pragma: no cover - the store module is part of the package
-        pass
-    return tuple(errors)
+    return (OSError, TimeoutError, StoreError, SchedulerError)
 
 
 #: Exceptions that mean "the environment is wrong", re-raised instead of becoming ERROR rows.
@@ -136,26 +132,39 @@ def verify_outcomes(
     if scale not in SCALES:
         raise ValueError(f"scale: expected one of {SCALES}; got {scale!r}")
     outcomes = []
-    for claim in claims:
-        report = None
-        if run:
-            from ._sweep import sweep
+    ex = None
+    if run:
+        from ._executors import make_executor
 
-            try:
-                report = sweep(claim, scale=scale, executor=executor, scheduler=scheduler,
-                               store=store, progress=progress, workers=workers)
-            except ENVIRONMENT_ERRORS:
-                raise
-            except Exception as exc:  # a cell's run raised: a bug in the claim
-                verdict = error_verdict(f"sweep raised {type(exc).__name__}: {exc}")
-                store.save_verdict(claim.id, claim.version, scale, verdict)
-                outcomes.append(Outcome(claim, verdict, scale, None, traceback.format_exc()))
-                continue
-        table = grid_table(store.table(claim.id, version=claim.version), claim, scale)
-        verdict, error = judge(claim, table)
-        store.save_verdict(claim.id, claim.version, scale, verdict)
-        outcomes.append(Outcome(claim, verdict, scale, report, error, 0 if table is None else len(table)))
+        # one pool (or Dask client) for every claim: it starts on the first submitted batch
+        ex = executor if not isinstance(executor, str) else make_executor(
+            executor, scheduler=scheduler, workers=workers)
+    try:
+        for claim in claims:
+            outcomes.append(_verify_one(claim, scale, store, ex, progress))
+    finally:
+        if ex is not None and isinstance(executor, str):
+            ex.close()
     return outcomes
+
+
+def _verify_one(claim: Claim, scale: str, store, ex, progress: bool) -> Outcome:
+    report = None
+    if ex is not None:
+        from ._sweep import sweep
+
+        try:
+            report = sweep(claim, scale=scale, executor=ex, store=store, progress=progress)
+        except ENVIRONMENT_ERRORS:
+            raise
+        except Exception as exc:  # a cell's run raised (CellError) or workers died: a bug
+            verdict = error_verdict(f"sweep raised {type(exc).__name__}: {exc}")
+            store.save_verdict(claim.id, claim.version, scale, verdict)
+            return Outcome(claim, verdict, scale, None, traceback.format_exc())
+    table = grid_table(store.table(claim.id, version=claim.version), claim, scale)
+    verdict, error = judge(claim, table)
+    store.save_verdict(claim.id, claim.version, scale, verdict)
+    return Outcome(claim, verdict, scale, report, error, 0 if table is None else len(table))
 
 
 def verify(

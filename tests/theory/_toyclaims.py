@@ -99,3 +99,17 @@ CLAIMS = (
     _claim("toybad/raises", analyse_raises),
     _claim("toyplot/broken_plot", analyse_unbiased, plot=plot_raises),
 )
+
+
+def use_toy_registry(monkeypatch, paper_modules=()):
+    """Make the registry hold only these toy claims (plus ``paper_modules``) for one test.
+
+    Sets ``BOUNDLAB_EXTRA_CLAIMS`` (inherited by worker processes) and replaces
+    ``PAPER_MODULES``; the registry cache is keyed on the module list, so the paper
+    registry of other tests is untouched.
+    """
+    from theory import _registry
+
+    monkeypatch.setattr(_registry, "PAPER_MODULES", tuple(paper_modules))
+    monkeypatch.setenv(_registry.EXTRA_CLAIMS_ENV, __name__)
+    return {c.id: c for c in CLAIMS}
