@@ -3,6 +3,10 @@
 from ._models import DiscountedMDP, TabularMDP
 from ._fdiv import (F_DIVERGENCES, KL, Chi2, FDivergence, SquaredHellinger, TotalVariation,
                     get_divergence)
+from ._solvers import (ConvergenceWarning, DiscountedSolution, FiniteHorizonSolution,
+                       PolicyEvaluation, backward_induction, evaluate_policy, occupancy,
+                       policy_iteration, value_iteration)
+from ._certificates import bellman_residual, occupancy_flow_residual, policy_gap
 from ._lp import (LPSolution, OccupancyLP, SolverError, solve_lp, solve_lp_finite,
                   solve_lp_linprog)
 
@@ -11,3 +15,7 @@ __all__ += ["LPSolution", "OccupancyLP", "SolverError", "solve_lp", "solve_lp_fi
             "solve_lp_linprog"]
 __all__ += ["FDivergence", "KL", "Chi2", "TotalVariation", "SquaredHellinger",
             "F_DIVERGENCES", "get_divergence"]
+__all__ += ["backward_induction", "evaluate_policy", "occupancy", "value_iteration",
+            "policy_iteration", "FiniteHorizonSolution", "PolicyEvaluation",
+            "DiscountedSolution", "ConvergenceWarning", "bellman_residual", "policy_gap",
+            "occupancy_flow_residual"]

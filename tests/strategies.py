@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-__all__ = ["simplex_vectors", "seeds", "discounted_mdps"]
+__all__ = ["simplex_vectors", "seeds", "discounted_mdps", "tabular_mdps", "policies"]
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -41,3 +41,45 @@ def discounted_mdps(draw, S=st.integers(2, 6), A=st.integers(1, 4),
     P /= P.sum(axis=-1, keepdims=True)
     init = rng.dirichlet(np.ones(S))
     return DiscountedMDP(P, rng.uniform(size=(S, A)), g, init / init.sum())
+
+
+# -- finite-horizon tabular MDPs and policies (owner: exact-solvers helper) -----------------
+def _value(draw, x):
+    return draw(x) if isinstance(x, st.SearchStrategy) else x
+
+
+@st.composite
+def tabular_mdps(draw, S=st.integers(1, 6), A=st.integers(1, 4), H=st.integers(1, 5),
+                 homogeneous=st.booleans(), step_rewards=st.booleans()):
+    """A random :class:`mdps.TabularMDP`. ``S``, ``A``, ``H``, ``homogeneous`` (kernel
+    ``(S, A, S)`` vs ``(H, S, A, S)``), ``step_rewards`` (``(H, S, A)`` vs ``(S, A)``): values
+    or strategies. Rows of ``P`` ~ Dirichlet(c) with c in {0.1, 1} (0.1 gives near-sparse
+    rows); rewards ~ U[0, 1] or small integers (to produce ties between actions)."""
+    from mdps import TabularMDP
+
+    S, A, H = _value(draw, S), _value(draw, A), _value(draw, H)
+    homogeneous, step_rewards = _value(draw, homogeneous), _value(draw, step_rewards)
+    c = draw(st.sampled_from([0.1, 1.0]))
+    integer_rewards = draw(st.booleans())
+    rng = np.random.default_rng(draw(seeds))
+    P = rng.dirichlet(np.full(S, c), size=(S, A) if homogeneous else (H, S, A))
+    P /= P.sum(axis=-1, keepdims=True)
+    rshape = (H, S, A) if step_rewards else (S, A)
+    r = rng.integers(0, 3, size=rshape).astype(float) if integer_rewards else rng.uniform(size=rshape)
+    init = rng.dirichlet(np.ones(S))
+    return TabularMDP(P, r, H, init / init.sum())
+
+
+@st.composite
+def policies(draw, mdp, deterministic=st.booleans(), stationary=st.booleans()):
+    """A random policy for ``mdp`` (TabularMDP or DiscountedMDP) in the forms accepted by
+    :func:`mdps.evaluate_policy`: int ``(S,)`` / ``(H, S)`` or float ``(S, A)`` / ``(H, S, A)``
+    (a DiscountedMDP always gets a stationary policy)."""
+    deterministic, stationary = _value(draw, deterministic), _value(draw, stationary)
+    H = getattr(mdp, "H", None)
+    lead = () if (stationary or H is None) else (H,)
+    rng = np.random.default_rng(draw(seeds))
+    if deterministic:
+        return rng.integers(0, mdp.A, size=lead + (mdp.S,))
+    w = rng.dirichlet(np.full(mdp.A, 0.5), size=lead + (mdp.S,))
+    return w / w.sum(axis=-1, keepdims=True)

@@ -1,0 +1,229 @@
+"""Numba kernels of the exact tabular solvers (private: arrays in, arrays out, no validation).
+
+Finite horizon. With ``V_H = 0``, backward induction computes for ``h = H-1, ..., 0``
+
+    Q_h(s, a) = r_h(s, a) + sum_s' P_h(s' | s, a) V_{h+1}(s'),
+    V_h(s)    = max_a Q_h(s, a)           (optimal control), or
+    V_h(s)    = sum_a pi_h(a | s) Q_h(s, a)  (evaluation of a policy ``pi``),
+
+(Puterman 1994, Sec. 4.5, the backward induction algorithm). Each step reads the whole
+kernel once: at S = 2000, A = 10 that is 320 MB, so for large S a pass is bound by memory
+bandwidth and the kernels are written to stream ``P[s, a, :]`` contiguously exactly once per
+step. The whole ``h`` loop runs inside one kernel so small, cache-resident problems pay no
+Python overhead per step.
+
+Batches of ``R`` rewards reuse every read of ``P`` for all rewards: the innermost loop runs
+over the (contiguous) reward axis, ``acc[k] += P[s, a, t] * V_{h+1}[t, k]``, a matrix product
+``P (S*A, S) @ V (S, R)`` computed row by row.
+
+Layouts (all C-contiguous float64 unless stated):
+
+* ``P4``: ``(1 or H, S, A, S)`` -- a homogeneous kernel is passed as a view ``P[None]``;
+* ``r3``: ``(1 or H, S, A)``; batched rewards ``rT``: ``(1 or H, S, A, R)``;
+* ``pi3``: ``(1 or H, S, A)`` action probabilities (evaluation only);
+* outputs ``V (H+1, S)``, ``Q (H, S, A)``, ``pi (H, S)`` int64; batched outputs carry a
+  leading ``R`` axis.
+
+Floating point: kernels use the LLVM fast-math flags ``reassoc`` and ``contract`` (plus
+``nsz``, ``arcp``) so that the dot products vectorise with FMA; this reassociates sums and
+changes results at the level of a few ulps of ``sum_s' |P V|`` (the tests' Bellman-residual
+bound of 1e-10 holds with a wide margin). ``nnan``/``ninf`` are deliberately *not* enabled:
+comparisons with ``inf`` thresholds stay valid.
+
+Every kernel also runs as plain Python under ``NUMBA_DISABLE_JIT=1`` (``prange`` becomes
+``range``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+#: LLVM fast-math flags: allow reassociation and FMA contraction, keep inf/nan semantics.
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+#: Multiply-adds per step from which the prange (multi-threaded) variants are used. Below it,
+#: a parallel region per step costs more in fork/join (and in waiting for a busy core on a
+#: shared machine) than it saves. 2**18 is S*A*S at about S = 160, A = 10.
+PARALLEL_MIN_WORK = 1 << 18
+
+
+class VIOptions(NamedTuple):
+    """Options of :func:`value_iteration` (passed into the jitted code as a tuple)."""
+
+    threshold: float  # stop when ||T V - V||_inf < threshold
+    max_iter: int
+
+
+# --------------------------------------------------------------------------------------
+# Finite horizon, one reward
+# --------------------------------------------------------------------------------------
+@njit(fastmath=FASTMATH, cache=True, inline="always")
+def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s):
+    """Q_h(s, .), V_h(s) (and the greedy action when ``optimal``) for one state ``s``."""
+    S = V.shape[1]
+    A = Q.shape[2]
+    best = 0.0
+    arg = 0
+    for a in range(A):
+        acc = 0.0
+        for t in range(S):
+            acc += P4[kp, s, a, t] * V[h + 1, t]
+        q = r3[kr, s, a] + acc
+        Q[h, s, a] = q
+        if optimal:
+            if a == 0 or q > best:
+                best = q
+                arg = a
+        else:
+            best += pi3[kpi, s, a] * q
+    V[h, s] = best
+    if optimal:
+        pi[h, s] = arg
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def finite_horizon_serial(P4, r3, pi3, optimal, V, Q, pi):
+    """Backward induction (``optimal``) or policy evaluation; one thread. ``V[H]`` preset."""
+    H = Q.shape[0]
+    S = V.shape[1]
+    for h in range(H - 1, -1, -1):
+        kp = h if P4.shape[0] > 1 else 0
+        kr = h if r3.shape[0] > 1 else 0
+        kpi = h if pi3.shape[0] > 1 else 0
+        for s in range(S):
+            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s)
+
+
+@njit(fastmath=FASTMATH, cache=True, parallel=True)
+def finite_horizon_parallel(P4, r3, pi3, optimal, V, Q, pi):
+    """As :func:`finite_horizon_serial`, states of each step split over threads."""
+    H = Q.shape[0]
+    S = V.shape[1]
+    for h in range(H - 1, -1, -1):
+        kp = h if P4.shape[0] > 1 else 0
+        kr = h if r3.shape[0] > 1 else 0
+        kpi = h if pi3.shape[0] > 1 else 0
+        for s in prange(S):
+            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s)
+
+
+# --------------------------------------------------------------------------------------
+# Finite horizon, a batch of R rewards (one read of P per step serves all R)
+# --------------------------------------------------------------------------------------
+@njit(fastmath=FASTMATH, cache=True, inline="always")
+def _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s):
+    S = P4.shape[1]
+    A = P4.shape[2]
+    R = rT.shape[3]
+    acc = np.empty(R)
+    best = np.zeros(R)
+    arg = np.zeros(R, np.int64)
+    for a in range(A):
+        for k in range(R):
+            acc[k] = rT[kr, s, a, k]
+        for t in range(S):
+            p = P4[kp, s, a, t]
+            for k in range(R):
+                acc[k] += p * Vn[t, k]
+        if optimal:
+            for k in range(R):
+                Q[k, h, s, a] = acc[k]
+                if a == 0 or acc[k] > best[k]:
+                    best[k] = acc[k]
+                    arg[k] = a
+        else:
+            w = pi3[kpi, s, a]
+            for k in range(R):
+                Q[k, h, s, a] = acc[k]
+                best[k] += w * acc[k]
+    for k in range(R):
+        Vc[s, k] = best[k]
+        V[k, h, s] = best[k]
+        if optimal:
+            pi[k, h, s] = arg[k]
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def finite_horizon_batch_serial(P4, rT, pi3, optimal, V, Q, pi):
+    """Batched backward induction / evaluation. ``rT (1 or H, S, A, R)``; outputs
+    ``V (R, H+1, S)`` (with ``V[:, H] = 0``), ``Q (R, H, S, A)``, ``pi (R, H, S)``."""
+    H = Q.shape[1]
+    S = P4.shape[1]
+    R = rT.shape[3]
+    Vn = np.zeros((S, R))
+    Vc = np.zeros((S, R))
+    for h in range(H - 1, -1, -1):
+        kp = h if P4.shape[0] > 1 else 0
+        kr = h if rT.shape[0] > 1 else 0
+        kpi = h if pi3.shape[0] > 1 else 0
+        for s in range(S):
+            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s)
+        Vn, Vc = Vc, Vn
+
+
+@njit(fastmath=FASTMATH, cache=True, parallel=True)
+def finite_horizon_batch_parallel(P4, rT, pi3, optimal, V, Q, pi):
+    """As :func:`finite_horizon_batch_serial`, states of each step split over threads."""
+    H = Q.shape[1]
+    S = P4.shape[1]
+    R = rT.shape[3]
+    Vn = np.zeros((S, R))
+    Vc = np.zeros((S, R))
+    for h in range(H - 1, -1, -1):
+        kp = h if P4.shape[0] > 1 else 0
+        kr = h if rT.shape[0] > 1 else 0
+        kpi = h if pi3.shape[0] > 1 else 0
+        for s in prange(S):
+            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s)
+        Vn, Vc = Vc, Vn
+
+
+# --------------------------------------------------------------------------------------
+# Discounted
+# --------------------------------------------------------------------------------------
+@njit(fastmath=FASTMATH, cache=True)
+def bellman_sweep(P, r, gamma, V, Vnew, Q, pi):
+    """One application of the optimality operator: ``Q = r + gamma P V``, ``Vnew = max_a Q``,
+    ``pi`` greedy (first maximiser). Returns ``||Vnew - V||_inf``."""
+    S, A = r.shape
+    diff = 0.0
+    for s in range(S):
+        best = 0.0
+        arg = 0
+        for a in range(A):
+            acc = 0.0
+            for t in range(S):
+                acc += P[s, a, t] * V[t]
+            q = r[s, a] + gamma * acc
+            Q[s, a] = q
+            if a == 0 or q > best:
+                best = q
+                arg = a
+        Vnew[s] = best
+        pi[s] = arg
+        d = abs(best - V[s])
+        if d > diff:
+            diff = d
+    return diff
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def value_iteration(P, r, gamma, V, options, Q, pi):
+    """Value iteration from ``V`` (overwritten by the last iterate ``V_{n+1}``) until
+    ``||V_{n+1} - V_n||_inf < options.threshold`` or ``options.max_iter`` sweeps; then
+    ``Q``/``pi`` are made greedy with respect to ``V_{n+1}``. Returns (sweeps, last diff)."""
+    S = r.shape[0]
+    Vnew = np.empty(S)
+    diff = np.inf
+    n = 0
+    while n < options.max_iter:
+        n += 1
+        diff = bellman_sweep(P, r, gamma, V, Vnew, Q, pi)
+        V[:] = Vnew
+        if diff < options.threshold:
+            break
+    bellman_sweep(P, r, gamma, V, Vnew, Q, pi)  # greedy w.r.t. V_{n+1}; Vnew discarded
+    return n, diff
