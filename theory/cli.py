@@ -63,6 +63,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text}")
+    return value
+
+
 def _store_path(args) -> Path:
     if args.store is not None:
         return Path(args.store)
@@ -79,7 +89,7 @@ def _open_store(args, *, must_exist: bool):
     if must_exist and not path.exists():
         return None
     try:
-        return Store(path)
+        return Store(path, busy_timeout=args.lock_timeout)
     except StoreError as exc:
         raise EnvError(str(exc)) from None
 
@@ -488,6 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def store_opt(p):
         p.add_argument("--store", metavar="PATH", default=None, help=STORE_HELP)
+        p.add_argument("--lock-timeout", metavar="SECONDS", type=_positive_float, default=60.0,
+                       help="how long to wait for a store locked by another process (default: 60)")
 
     def run_opts(p, default_scale):
         p.add_argument("--scale", choices=SCALES, default=default_scale,
