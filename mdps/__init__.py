@@ -1,6 +1,10 @@
 """Tabular, linear-mixture and linear MDPs: models, exact solvers, certificates, sampling."""
 
 from ._models import DiscountedMDP, TabularMDP
+from ._linear import (HardInstance, LinearMDP, LinearMixtureMDP, hard_instance,
+                      random_linear_mdp, random_linear_mixture_mdp)
+from ._sampling import Episodes, Sampler, sample_episodes, sample_transitions
+from . import instances
 from ._fdiv import (F_DIVERGENCES, KL, Chi2, FDivergence, SquaredHellinger, TotalVariation,
                     get_divergence)
 from ._solvers import (ConvergenceWarning, DiscountedSolution, FiniteHorizonSolution,
@@ -19,3 +23,6 @@ __all__ += ["backward_induction", "evaluate_policy", "occupancy", "value_iterati
             "policy_iteration", "FiniteHorizonSolution", "PolicyEvaluation",
             "DiscountedSolution", "ConvergenceWarning", "bellman_residual", "policy_gap",
             "occupancy_flow_residual"]
+__all__ += ["LinearMixtureMDP", "LinearMDP", "HardInstance", "hard_instance",
+            "random_linear_mixture_mdp", "random_linear_mdp", "Episodes", "Sampler",
+            "sample_episodes", "sample_transitions", "instances"]
