@@ -72,7 +72,7 @@ def _check_kernel(name: str, P: np.ndarray, atol: float, entry: str, row: str) -
         fail(
             name,
             f"features that give a transition kernel with non-negative entries (atol={atol:g})",
-            f"P = {P[idx]!r} at {entry} = {idx}",
+            f"P = {float(P[idx])!r} at {entry} = {idx}",
         )
     sums = P.sum(axis=-1)
     bad = np.abs(sums - 1.0) > atol

@@ -83,3 +83,35 @@ def policies(draw, mdp, deterministic=st.booleans(), stationary=st.booleans()):
         return rng.integers(0, mdp.A, size=lead + (mdp.S,))
     w = rng.dirichlet(np.full(mdp.A, 0.5), size=lead + (mdp.S,))
     return w / w.sum(axis=-1, keepdims=True)
+
+
+# -- linear mixture and linear MDPs (owner: linear-models helper) ---------------------------
+@st.composite
+def linear_mixture_mdps(draw, S=st.integers(1, 6), A=st.integers(1, 4), d=st.integers(1, 5),
+                        H=st.integers(1, 5)):
+    """A random :class:`mdps.LinearMixtureMDP` from :func:`mdps.random_linear_mixture_mdp`
+    (phi = base kernels / sqrt(d), theta = sqrt(d) w with w on the simplex; notes C1-1);
+    Dirichlet concentration in {0.1, 1} (0.1 gives near-sparse base kernels)."""
+    from mdps import random_linear_mixture_mdp
+
+    S, A, d, H = _value(draw, S), _value(draw, A), _value(draw, d), _value(draw, H)
+    alpha = draw(st.sampled_from([0.1, 1.0]))
+    rng = np.random.default_rng(draw(seeds))
+    return random_linear_mixture_mdp(S, A, d, H, rng, alpha=alpha)
+
+
+@st.composite
+def linear_mdps(draw, S=st.integers(1, 6), A=st.integers(1, 4), d=st.integers(1, 5),
+                H=st.integers(1, 5), homogeneous=st.booleans()):
+    """A random :class:`mdps.LinearMDP` with simplex features (notes C1-2), per-step or
+    homogeneous ``mu``; Dirichlet concentration in {0.1, 1}."""
+    from mdps import random_linear_mdp
+
+    S, A, d, H = _value(draw, S), _value(draw, A), _value(draw, d), _value(draw, H)
+    homogeneous = _value(draw, homogeneous)
+    alpha = draw(st.sampled_from([0.1, 1.0]))
+    rng = np.random.default_rng(draw(seeds))
+    return random_linear_mdp(S, A, d, H, rng, homogeneous=homogeneous, alpha=alpha)
+
+
+__all__ += ["linear_mixture_mdps", "linear_mdps"]
