@@ -484,9 +484,23 @@ def cmd_bench(args) -> int:
 # ------------------------------------------------------------------------------ parser
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps help text without breaking words at hyphens (file names stay whole)."""
+
+    def _split_lines(self, text, width):
+        text = " ".join(text.split())
+        return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+    def _fill_text(self, text, width, indent):
+        text = " ".join(text.split())
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boundlab",
+        formatter_class=_Formatter,
         description="Check RL-theory claims by simulation: sweep, verify, report.",
         epilog=("CLAIM is a claim id (copg/fixed_point) or a paper prefix (copg). Exit codes: "
                 "0 ok, 1 a claim FAILed or raised, 2 usage error, 3 environment error "
@@ -495,6 +509,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(name, **kw):
+        return _add(name, formatter_class=_Formatter, description=kw.get("help"), **kw)
+
+    sub.add_parser = add_parser
 
     def store_opt(p):
         p.add_argument("--store", metavar="PATH", default=None, help=STORE_HELP)
