@@ -11,6 +11,7 @@ from ._solvers import (ConvergenceWarning, DiscountedSolution, FiniteHorizonSolu
                        PolicyEvaluation, backward_induction, evaluate_policy, occupancy,
                        policy_iteration, value_iteration)
 from ._certificates import bellman_residual, occupancy_flow_residual, policy_gap
+from ._gridworld import GRID_MOVES, gridworld
 from ._lp import (LPSolution, OccupancyLP, SolverError, solve_lp, solve_lp_finite,
                   solve_lp_linprog)
 
@@ -23,6 +24,7 @@ __all__ += ["backward_induction", "evaluate_policy", "occupancy", "value_iterati
             "policy_iteration", "FiniteHorizonSolution", "PolicyEvaluation",
             "DiscountedSolution", "ConvergenceWarning", "bellman_residual", "policy_gap",
             "occupancy_flow_residual"]
+__all__ += ["gridworld", "GRID_MOVES"]
 __all__ += ["LinearMixtureMDP", "LinearMDP", "HardInstance", "hard_instance",
             "random_linear_mixture_mdp", "random_linear_mdp", "Episodes", "Sampler",
             "sample_episodes", "sample_transitions", "instances"]
