@@ -374,3 +374,18 @@ def test_bench_runs_present_modules_and_skips_missing(capsys, monkeypatch):
     assert code == 0 and calls == [True]
     assert "ratio: 1.5" in out and "cells: 10" in out
     assert "benchmarks.no_such_bench: not found, skipped" in out
+
+
+def test_broken_registry_is_one_line(capsys, monkeypatch):
+    from theory import _registry
+
+    monkeypatch.setattr(_registry, "PAPER_MODULES", ("theory.no_such_paper",))
+    monkeypatch.delenv(_registry.EXTRA_CLAIMS_ENV, raising=False)
+    code, _, err = run(capsys, "list")
+    assert code == 3
+    assert_one_error_line(err, "the claim registry cannot be built", "theory.no_such_paper")
+
+
+def test_show_claim_without_bound(toy, capsys, store):
+    code, out, _ = run(capsys, "show", "toybad/false", "--store", store)
+    assert code == 0 and "Bound:\n  (none declared)" in out
