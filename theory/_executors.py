@@ -7,8 +7,8 @@ BLAS/OpenMP thread (threadpoolctl), so serial, processes and Dask give bit-ident
 (a multi-threaded BLAS may sum in a different order).
 
 * ``serial`` -- in this process, one cell per batch (for debugging; ``pdb`` works).
-* ``processes`` -- ``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start
-  method (``fork`` is unsafe once threads exist: the progress bar's, Dask's, BLAS's),
+* ``processes`` -- ``concurrent.futures.ProcessPoolExecutor`` with the ``forkserver`` start
+  method (``spawn`` where there is none; never ``fork``, unsafe once threads exist),
   ``workers`` processes (default: every core this process may use), each capped at one
   BLAS thread. If a worker dies (segfault, ``os._exit``, OOM kill) the pool is broken: the
   engine keeps the batches that finished, starts a new pool and resubmits the lost ones, at
@@ -95,8 +95,9 @@ class Executor:
         raise WorkerLostError(f"executor {self.name}: expected workers that stay alive; got a "
                               f"lost worker and no way to restart it")
 
-    def abort(self, handles: Sequence[Any]) -> None:
-        """Stop quickly after an error or Ctrl-C: cancel ``handles``, stop the workers."""
+    def abort(self, handles: Sequence[Any], terminate: bool = True) -> None:
+        """Stop quickly after an error or Ctrl-C: cancel ``handles`` and, if ``terminate``,
+        stop the workers (the next submit starts new ones)."""
 
 
 # -- serial -------------------------------------------------------------------------------
@@ -153,6 +154,32 @@ def _init_worker() -> None:
     threadpool_limits(limits=1)
 
 
+_PRELOAD = ["__main__", "theory._workerenv", "theory._sweep"]
+
+
+def _mp_context():
+    """The ``forkserver`` context where it exists (POSIX), else ``spawn``.
+
+    Not ``fork``: forking a parent that runs threads (the progress bar's, Dask's, BLAS's)
+    can deadlock a child. The forkserver is one clean process started on first use that
+    imports NumPy, the engine (and, through ``theory._claim``, ``mdps``) once with a single
+    BLAS thread; every worker -- including those of a pool restarted after a crash -- is
+    forked from it in milliseconds instead of paying those imports again as ``spawn`` would.
+    The preload list is process-wide multiprocessing state: we add our modules to whatever
+    is there, and it only matters before the forkserver first starts.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    from multiprocessing import forkserver
+
+    current = list(getattr(forkserver._forkserver, "_preload_modules", None) or [])
+    missing = [m for m in _PRELOAD if m not in current]
+    if missing and getattr(forkserver._forkserver, "_forkserver_pid", None) is None:
+        ctx.set_forkserver_preload(current + missing)
+    return ctx
+
+
 class ProcessExecutor(Executor):
     """A pool of ``workers`` spawned processes (default: every available core)."""
 
@@ -167,7 +194,7 @@ class ProcessExecutor(Executor):
     def start(self) -> None:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=self.workers, mp_context=_mp_context(),
                 initializer=_init_worker)
 
     def close(self) -> None:
@@ -216,10 +243,11 @@ class ProcessExecutor(Executor):
         self._kill()
         self.start()
 
-    def abort(self, handles):
+    def abort(self, handles, terminate=True):
         for h in handles:
             h.cancel()
-        self._kill()
+        if terminate:
+            self._kill()
 
 
 # -- dask ---------------------------------------------------------------------------------
@@ -309,7 +337,7 @@ class DaskExecutor(Executor):
                 f"executor dask: expected a batch to come back from its worker; got "
                 f"{type(exc).__name__}: {exc}") from exc
 
-    def abort(self, handles):
+    def abort(self, handles, terminate=True):
         if self._client is not None and handles:
             try:
                 self._client.cancel(list(handles))

@@ -30,7 +30,8 @@ repository root is on ``sys.path`` of the parent, which spawned workers and Loca
 workers inherit) work alike, and no global registry is mutated. A remote Dask cluster needs
 the module installed on its workers.
 
-Worker processes are started with the ``spawn`` method, so a *script* that calls
+Worker processes are started with the ``forkserver`` method (``spawn`` where there is no
+forkserver), so a *script* that calls
 :func:`sweep` with ``processes`` must guard its entry point with
 ``if __name__ == "__main__":`` (the usual multiprocessing rule; the CLI does).
 
@@ -404,9 +405,9 @@ def sweep(
         try:
             if owned:
                 with ex:
-                    batches, restarts = _drive(ex, claim.run, todo, store, bar)
+                    batches, restarts = _drive(ex, claim.run, todo, store, bar, True)
             else:
-                batches, restarts = _drive(ex, claim.run, todo, store, bar)
+                batches, restarts = _drive(ex, claim.run, todo, store, bar, False)
         finally:
             bar.close()
         return SweepReport(claim.id, claim.version, scale, len(all_cells), skipped, len(todo),
@@ -424,8 +425,10 @@ def _check_picklable(claim: Claim) -> None:
              "by reference)", f"{claim.run!r} ({type(exc).__name__}: {exc})", TypeError)
 
 
-def _drive(ex, run: Callable, todo: list[Cell], store, bar) -> tuple[int, int]:
+def _drive(ex, run: Callable, todo: list[Cell], store, bar, owned: bool) -> tuple[int, int]:
     """Stream batches through ``ex``, writing each finished cell; returns (batches, restarts)."""
+    from ._executors import PoolBroken
+
     pending = collections.deque(todo)
     inflight: dict[Any, list[Cell]] = {}
     per_cell: float | None = None
@@ -443,7 +446,7 @@ def _drive(ex, run: Callable, todo: list[Cell], store, bar) -> tuple[int, int]:
                 batch = inflight.pop(handle)
                 try:
                     outcome = ex.outcome(handle)
-                except _executors.PoolBroken:
+                except PoolBroken:
                     lost.append(batch)
                     continue
                 _store_outcome(store, batch, outcome, bar)
@@ -460,7 +463,7 @@ def _drive(ex, run: Callable, todo: list[Cell], store, bar) -> tuple[int, int]:
                     if ex.is_done(handle):
                         try:
                             outcome = ex.outcome(handle)
-                        except _executors.PoolBroken:
+                        except PoolBroken:
                             lost.append(inflight.pop(handle))
                             continue
                         batch = inflight.pop(handle)
@@ -482,8 +485,10 @@ def _drive(ex, run: Callable, todo: list[Cell], store, bar) -> tuple[int, int]:
                 order = {c.key: i for i, c in enumerate(todo)}
                 for batch in sorted(lost, key=lambda b: order[b[0].key], reverse=True):
                     pending.extendleft(reversed(batch))
-    except BaseException:
-        ex.abort(list(inflight))
+    except BaseException as exc:
+        # stop the workers of a pool this sweep owns, or on Ctrl-C; a pool lent by the caller
+        # keeps its (healthy) workers after a cell error: only the queued batches are cancelled
+        ex.abort(list(inflight), terminate=owned or not isinstance(exc, Exception))
         raise
     return batches, restarts
 

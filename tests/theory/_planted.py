@@ -89,3 +89,9 @@ CRASH_ONCE = _claim("planted/crash_once", run_crash_once,
                     {"i": tuple(range(10)), "crash_at": (3,), "marker": ("unset",)})
 RAISES = _claim("planted/raises", run_raises, {"i": tuple(range(8))})
 NOOP = _claim("planted/noop", run_noop, {"i": tuple(range(10))})
+
+
+def run_crash_always(params, rng):
+    if params["i"] == params["crash_at"]:
+        os._exit(13)
+    return draws(params, rng)
