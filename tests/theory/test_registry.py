@@ -106,3 +106,13 @@ def test_select_empty_means_everything(toy_only):
 def test_select_unknown_pattern(toy_only):
     with pytest.raises(UnknownClaimError, match=r"unknown claim id or paper 'toyba'; did you mean .*toybad"):
         select(["toyba"])
+
+
+def test_public_surface_resolves_lazily():
+    import theory
+
+    for name in theory.__all__:
+        assert getattr(theory, name) is not None
+    assert theory.Claim.__module__ == "theory._claim" and callable(theory.verify)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        theory.nope  # noqa: B018
