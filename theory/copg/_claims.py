@@ -402,17 +402,17 @@ def analyse_toy_bandit(table: pd.DataFrame) -> Verdict:
 
 
 def plot_toy_bandit(table: pd.DataFrame, ax=None, lr: float | None = None):
-    """Fig. 1 of the paper: mean regret vs training step for the four methods (the setting
-    with learning rate ``lr``, default the largest), exact limits dashed."""
+    """Fig. 1 of the paper: mean regret vs training step for the four methods, exact limits
+    dashed. One setting is drawn: learning rate ``lr`` if given, else the setting with the
+    most training steps and then the largest learning rate (the one closest to the limits)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
     curves = regret_curves(table)
-    lr = float(curves["lr"].max()) if lr is None else lr
-    curves = curves[curves["lr"] == lr]
-    epochs = curves["epochs"].max()
-    curves = curves[curves["epochs"] == epochs]
+    settings = (table[table["lr"] == lr] if lr is not None else table)[["steps", "lr", "epochs"]]
+    _, lr, epochs = max(map(tuple, settings.drop_duplicates().to_numpy()))
+    curves = curves[(curves["lr"] == lr) & (curves["epochs"] == epochs)]
     for i, method in enumerate(METHODS):
         rows = curves[curves["method"] == method]
         if rows.empty:
@@ -421,9 +421,11 @@ def plot_toy_bandit(table: pd.DataFrame, ax=None, lr: float | None = None):
         ax.plot(rows["step"], rows["regret"], color=color, label=METHOD_LABELS[method])
         ax.axhline(rows["limit"].iloc[0], color=color, ls="--", lw=1)
     ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_ylim(bottom=0.0)
     ax.set_xlabel("training step")
     ax.set_ylabel(r"regret $J(\pi^*) - J(\pi_t)$")
-    ax.set_title(f"Toy bandit (Adam lr={lr:g}, {epochs} epochs); dashed: exact limits")
+    ax.set_title(f"Toy bandit (Adam lr={lr:g}, {int(epochs)} epochs); dashed: exact limits",
+                 fontsize=9)
     ax.legend(fontsize=8)
     return ax
 
