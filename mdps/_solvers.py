@@ -200,11 +200,16 @@ def _discounted_reward(mdp: DiscountedMDP, r):
     return r, r.ndim == 3
 
 
-def _parallel(work: int) -> bool:
-    return work >= K.PARALLEL_MIN_WORK and numba.get_num_threads() > 1
+def _parallel(work: int, parallel) -> bool:
+    """Use the multi-threaded kernel? ``parallel``: None (by size), True or False."""
+    if parallel is None:
+        return work >= K.PARALLEL_MIN_WORK and numba.get_num_threads() > 1
+    if not isinstance(parallel, (bool, np.bool_)):
+        fail("parallel", "None, True or False", repr(parallel), TypeError)
+    return bool(parallel)
 
 
-def _finite_horizon(mdp: TabularMDP, r, pi3, optimal: bool):
+def _finite_horizon(mdp: TabularMDP, r, pi3, optimal: bool, parallel):
     S, A, H = mdp.S, mdp.A, mdp.H
     P4 = mdp.P4
     rr, batched = _finite_reward(mdp, r)
@@ -214,13 +219,14 @@ def _finite_horizon(mdp: TabularMDP, r, pi3, optimal: bool):
         V = np.zeros((H + 1, S))
         Q = np.empty((H, S, A))
         pi = np.zeros((H, S), np.int64)
-        kern = K.finite_horizon_parallel if _parallel(S * A * S) else K.finite_horizon_serial
+        kern = (K.finite_horizon_parallel if _parallel(S * A * S, parallel)
+                else K.finite_horizon_serial)
     else:
         R = rr.shape[3]
         V = np.zeros((R, H + 1, S))
         Q = np.empty((R, H, S, A))
         pi = np.zeros((R, H, S), np.int64)
-        kern = (K.finite_horizon_batch_parallel if _parallel(S * A * S * R)
+        kern = (K.finite_horizon_batch_parallel if _parallel(S * A * S * R, parallel)
                 else K.finite_horizon_batch_serial)
     kern(P4, rr, pi3, optimal, V, Q, pi)
     return V, Q, pi, batched
@@ -229,7 +235,7 @@ def _finite_horizon(mdp: TabularMDP, r, pi3, optimal: bool):
 # --------------------------------------------------------------------------------------
 # Public solvers
 # --------------------------------------------------------------------------------------
-def backward_induction(mdp: TabularMDP, r=None) -> FiniteHorizonSolution:
+def backward_induction(mdp: TabularMDP, r=None, *, parallel=None) -> FiniteHorizonSolution:
     """Optimal values, action values and a greedy policy of a finite-horizon MDP.
 
     Parameters
@@ -238,6 +244,11 @@ def backward_induction(mdp: TabularMDP, r=None) -> FiniteHorizonSolution:
     r : array, optional
         ``None`` (the model's reward), one reward ``(S, A)``, or a batch ``(R, S, A)`` /
         ``(R, H, S, A)``; a batch is solved in one pass over ``P`` per step.
+    parallel : None, True or False
+        Split the states of each step over Numba's threads. ``None`` (default) does so only
+        for large problems (``S*A*S*R >= mdps._kernels.PARALLEL_MIN_WORK``); pass ``False``
+        inside processes that already occupy every core (sweep workers), ``True`` on an idle
+        multi-core machine for mid-sized problems. Results do not depend on it.
 
     Returns
     -------
@@ -246,12 +257,12 @@ def backward_induction(mdp: TabularMDP, r=None) -> FiniteHorizonSolution:
         ``batched=True`` for a batch.
     """
     _check_model(mdp, (TabularMDP,))
-    V, Q, pi, batched = _finite_horizon(mdp, r, None, True)
+    V, Q, pi, batched = _finite_horizon(mdp, r, None, True, parallel)
     _readonly(V, Q, pi)
     return FiniteHorizonSolution(V=V, Q=Q, pi=pi, batched=batched)
 
 
-def evaluate_policy(mdp, pi, r=None) -> PolicyEvaluation:
+def evaluate_policy(mdp, pi, r=None, *, parallel=None) -> PolicyEvaluation:
     """Exact values of a policy.
 
     Parameters
@@ -263,6 +274,8 @@ def evaluate_policy(mdp, pi, r=None) -> PolicyEvaluation:
     r : array, optional
         As in :func:`backward_induction` (finite horizon) or ``(S, A)`` / ``(R, S, A)``
         (discounted).
+    parallel : None, True or False
+        As in :func:`backward_induction` (finite horizon only).
 
     Returns
     -------
@@ -274,7 +287,7 @@ def evaluate_policy(mdp, pi, r=None) -> PolicyEvaluation:
     _check_model(mdp, (TabularMDP, DiscountedMDP))
     if isinstance(mdp, TabularMDP):
         pi3 = _policy_probs(pi, mdp.S, mdp.A, mdp.H)
-        V, Q, _, batched = _finite_horizon(mdp, r, pi3, False)
+        V, Q, _, batched = _finite_horizon(mdp, r, pi3, False, parallel)
     else:
         probs = _policy_probs(pi, mdp.S, mdp.A, None)
         rr, batched = _discounted_reward(mdp, r)

@@ -550,3 +550,22 @@ def test_error_v0_shape(disc):
 def test_error_pi0(disc):
     with pytest.raises(ValueError, match=m("pi0: expected a deterministic policy: integer actions of shape (S,); got shape (3, 2)")):
         mdps.policy_iteration(disc, pi0=np.full((3, 2), 0.5))
+
+
+@given(st.data())
+def test_parallel_flag_does_not_change_results(data):
+    mdp = data.draw(tabular_mdps())
+    r = None if data.draw(st.booleans()) else np.random.default_rng(
+        data.draw(seeds)).uniform(size=(3, mdp.S, mdp.A))
+    a = mdps.backward_induction(mdp, r, parallel=False)
+    b = mdps.backward_induction(mdp, r, parallel=True)
+    # Same per-state arithmetic in both kernels; only the assignment of states to threads
+    # differs.
+    np.testing.assert_array_equal(a.V, b.V)
+    np.testing.assert_array_equal(a.Q, b.Q)
+    np.testing.assert_array_equal(a.pi, b.pi)
+
+
+def test_error_parallel_flag(fh):
+    with pytest.raises(TypeError, match=m("parallel: expected None, True or False; got 'yes'")):
+        mdps.backward_induction(fh, parallel="yes")
