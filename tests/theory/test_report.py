@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from tests.theory._toyclaims import use_toy_registry
+from tests.theory._toyclaims import CLAIMS
 from theory._report import figure_name, format_measured, format_predicted, write_report
 from theory._store import Store
 from theory._verify import verify_outcomes
@@ -12,27 +12,41 @@ from theory._verify import verify_outcomes
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def toy(monkeypatch):
-    return use_toy_registry(monkeypatch)
+@pytest.fixture(scope="module")
+def toy():
+    # the serial executor runs the claim objects given; no registry lookup is involved
+    return {c.id: c for c in CLAIMS}
 
 
-@pytest.fixture
-def verified(toy, tmp_path):
-    """A store holding smoke verdicts of four toy claims, and their outcomes."""
+@pytest.fixture(scope="module")
+def verified(toy, tmp_path_factory):
+    """A store holding smoke verdicts of four toy claims, and their outcomes (built once;
+    the tests only read it)."""
     claims = [toy[c] for c in ("toy/unbiased", "toybad/false", "toybad/raises", "toyplot/broken_plot")]
-    store = Store(tmp_path / "s.sqlite")
+    store = Store(tmp_path_factory.mktemp("report") / "s.sqlite")
     outcomes = verify_outcomes(claims, scale="smoke", store=store, executor="serial", progress=False)
     yield store, claims, outcomes
     store.close()
 
 
-def test_report_files_and_verdict_table_first(verified, tmp_path):
+@pytest.fixture(scope="module")
+def written(verified, tmp_path_factory):
+    """The report of the verify run, written once: (out_dir, markdown text, pyplot figs
+    before, after)."""
+    import matplotlib.pyplot as plt
+
     store, claims, outcomes = verified
-    out = tmp_path / "rep"
+    out = tmp_path_factory.mktemp("rep")
+    before = plt.get_fignums()
     md = write_report(store, claims, out, outcomes=outcomes)
+    after = plt.get_fignums()
     assert md == out / "report.md"
-    text = md.read_text()
+    return out, md.read_text(), before, after
+
+
+def test_report_files_and_verdict_table_first(verified, written):
+    _, claims, _ = verified
+    out, text, _, _ = written
     head = text.split("\n## ", 1)[0]  # everything before the first claim section
     for claim, status in zip(claims, ["PASS", "FAIL", "ERROR", "PASS"]):
         assert f"| {claim.id} | {claim.theorem} |" in head
@@ -43,25 +57,22 @@ def test_report_files_and_verdict_table_first(verified, tmp_path):
     assert (out / "toy__unbiased.png").read_bytes()[:8] == PNG_MAGIC
 
 
-def test_report_plot_error_is_a_line_not_a_crash(verified, tmp_path):
-    store, claims, outcomes = verified
-    text = write_report(store, claims, tmp_path / "rep", outcomes=outcomes).read_text()
+def test_report_plot_error_is_a_line_not_a_crash(written):
+    out, text, _, _ = written
     assert "**Figure error:** plot raised ValueError: planted bug in plot" in text
-    assert not (tmp_path / "rep" / "toyplot__broken_plot.png").exists()
+    assert not (out / "toyplot__broken_plot.png").exists()
 
 
-def test_report_shows_the_error_traceback(verified, tmp_path):
-    store, claims, outcomes = verified
-    text = write_report(store, claims, tmp_path / "rep", outcomes=outcomes).read_text()
+def test_report_shows_the_error_traceback(written):
+    _, text, _, _ = written
     section = text.split("## toybad/raises", 1)[1].split("\n## ", 1)[0]
     assert "analyse raised RuntimeError: planted bug in analyse" in section
     assert "Traceback (most recent call last)" in section
 
 
-def test_html_is_self_contained(verified, tmp_path):
-    store, claims, outcomes = verified
-    write_report(store, claims, tmp_path / "rep", outcomes=outcomes)
-    page = (tmp_path / "rep" / "report.html").read_text()
+def test_html_is_self_contained(written):
+    out = written[0]
+    page = (out / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert page.count("data:image/png;base64,") == 3  # broken_plot has none
     assert "class='FAIL'>FAIL<" in page and "planted bug in plot" in page
@@ -88,13 +99,9 @@ def test_report_flags_a_verdict_of_an_older_version(verified, tmp_path):
     assert "stored verdict is for version 1; the claim is now version 2" in text
 
 
-def test_report_uses_no_pyplot_state(verified, tmp_path):
-    import matplotlib.pyplot as plt
-
-    store, claims, outcomes = verified
-    before = plt.get_fignums()
-    write_report(store, claims, tmp_path / "rep", outcomes=outcomes)
-    assert plt.get_fignums() == before
+def test_report_uses_no_pyplot_state(written):
+    _, _, before, after = written
+    assert after == before
 
 
 def test_formatting_helpers(verified):
