@@ -27,6 +27,12 @@ step); ``ratio_vs_<ref>`` = our end-to-end rate / the reference's rate;
 ``kernel_guide_over_<search>`` compares kernels alone on the same uniforms; first-call and warm-call times
 in fresh interpreters, with an empty and then a filled Numba cache.
 
+A side figure for the linear-mixture layer, whose integrated feature ``psi_V`` reward-free
+exploration evaluates at every step: ``psi_over_einsum_<S>`` = time of
+``np.einsum("satd,rt->rsad", phi, V)`` / time of ``LinearMixtureMDP.psi(V)`` for a batch of
+``R = 32`` value functions (one GEMM on a transposed copy of ``phi``), at the size of the
+notes' experiments (``S=6, A=3, d=4``) and at ``S=100, A=10, d=8``.
+
 Run ``python -m benchmarks.bench_sampling [--quick]``; ``run(quick)`` returns the dict.
 """
 
@@ -165,13 +171,34 @@ def interleaved_best_cpu(fns: dict, repeat: int = 3) -> dict:
     return best
 
 
+def psi_ratios(rng, repeat: int = 5) -> dict:
+    out = {}
+    for S_, A_, d_ in ((6, 3, 4), (100, 10, 8)):
+        m = mdps.random_linear_mixture_mdp(S_, A_, d_, 10, rng)
+        V = rng.random((32, S_))
+        number = max(1, 20_000 // (S_ * S_ * A_))
+
+        def ours():
+            for _ in range(number):
+                m.psi(V)
+
+        def einsum():
+            for _ in range(number):
+                np.einsum("satd,rt->rsad", m.phi, V)
+
+        np.testing.assert_allclose(m.psi(V), np.einsum("satd,rt->rsad", m.phi, V), atol=1e-12)
+        t = interleaved_best_cpu({"ours": ours, "einsum": einsum}, repeat=repeat)
+        out[f"psi_over_einsum_S{S_}"] = t["einsum"] / t["ours"]
+    return out
+
+
 def run(quick: bool = False) -> dict:
     """Measure once; returns a dict of rates (million transitions/s), ratios and times."""
     rng = np.random.default_rng(0)
     mdp = random_mdp(S, A, H, rng)
     pi = rng.integers(0, A, (H, S))
     sampler = mdps.Sampler(mdp)
-    n = 20_000 if quick else 200_000
+    n = 20_000 if quick else 50_000
     n_py = 200 if quick else 1_000
     repeat = 3
 
@@ -230,6 +257,7 @@ def run(quick: bool = False) -> dict:
     result["identical_to_bisection"] = same_bisection and same_linear
     result["meets_20M"] = rates["ours"] >= TARGET_MTPS
     result["meets_50x_python_loop"] = result["ratio_vs_python_loop"] >= TARGET_RATIO
+    result.update(psi_ratios(rng))
     if not quick:
         fc = first_call_times()
         result["first_call_empty_cache_s"] = fc["empty_cache"]["first_s"]
