@@ -43,6 +43,7 @@ __all__ = [
 #: The paper modules, in registry order. Paper helpers ADD their module here (one line each).
 PAPER_MODULES: tuple[str, ...] = (
     "theory.copg",
+    "theory.dual_rl",
 )
 
 #: Environment variable naming extra (test-only) claim modules, comma-separated.

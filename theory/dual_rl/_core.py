@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 import scipy.optimize
+from threadpoolctl import threadpool_limits
 
 from mdps import DiscountedMDP, SolverError, get_divergence, value_iteration
 from mdps import occupancy as _occupancy
@@ -115,8 +116,8 @@ def _check_alpha(alpha):
     return check_real("alpha", alpha, low=0.0, low_open=True)
 
 
-def _solve(problem, name, solver):
-    problem.solve(solver=solver)  # default tolerances (tighter ones end "optimal_inaccurate")
+def _solve(problem, name, solver, **opts):
+    problem.solve(solver=solver, **opts)  # default tolerances unless a caller needs more
     check_solved(problem, name, solver)
 
 
@@ -228,8 +229,9 @@ def dual_v_bfgs(mdp: DiscountedMDP, dO, alpha: float, f, V0=None, gtol: float = 
     if V0 is None:  # start at V* (value iteration): delta <= 0, away from exp overflow
         V0 = value_iteration(mdp, 1e-10).V
     V0 = np.asarray(V0, dtype=float)
-    res = scipy.optimize.minimize(_dual_v_objective, V0, args=(mdp, w, alpha, f), jac=True,
-                                  method="BFGS", options={"gtol": gtol, "maxiter": 10000})
+    with threadpool_limits(limits=1):  # tiny dense products: BLAS threads only contend
+        res = scipy.optimize.minimize(_dual_v_objective, V0, args=(mdp, w, alpha, f), jac=True,
+                                      method="BFGS", options={"gtol": gtol, "maxiter": 10000})
     if not res.success and np.max(np.abs(res.jac)) > 1e-6:
         raise SolverError(f"dual-V BFGS: {res.message}", "bfgs_failed", "BFGS")
     return np.asarray(res.x), float(res.fun)
@@ -295,8 +297,9 @@ def dual_q_bfgs(mdp: DiscountedMDP, pi, dO, alpha: float, f, gtol: float = 1e-10
         return val, grad
 
     Q0 = np.linalg.solve(-B, r)  # Q^pi: the residual starts at 0, away from exp overflow
-    res = scipy.optimize.minimize(fun, Q0, jac=True, method="BFGS",
-                                  options={"gtol": gtol, "maxiter": 20000})
+    with threadpool_limits(limits=1):  # tiny dense products: BLAS threads only contend
+        res = scipy.optimize.minimize(fun, Q0, jac=True, method="BFGS",
+                                      options={"gtol": gtol, "maxiter": 20000})
     if not res.success and np.max(np.abs(res.jac)) > 1e-6:
         raise SolverError(f"dual-Q BFGS: {res.message}", "bfgs_failed", "BFGS")
     return res.x.reshape(S, A), float(res.fun)
