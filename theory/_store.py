@@ -269,17 +269,15 @@ class Store:
             raise
 
     def _write(self, sql: str, args: tuple) -> int:
-        """One statement in its own ``BEGIN IMMEDIATE`` transaction; the rows changed."""
-        conn = self._conn
+        """One statement as its own transaction; the number of rows changed.
+
+        The connection is in autocommit mode, so a lone INSERT is one implicit transaction
+        that takes the write lock when the statement starts (waiting up to ``busy_timeout``)
+        and commits when it ends: the same guarantee as ``BEGIN IMMEDIATE ... COMMIT`` in
+        one call instead of three.
+        """
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                changed = conn.execute(sql, args).rowcount
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            changed = self._conn.execute(sql, args).rowcount
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._locked(exc) from None
@@ -297,7 +295,7 @@ class Store:
         """Store one finished cell (a :class:`theory._sweep.CellResult`) in its own
         transaction. Returns False when the cell was already stored (the row is kept)."""
         cell = result.cell
-        params = json.dumps(dict(cell.params), sort_keys=True, separators=(",", ":"))
+        params = cell.params_json  # canonical JSON of the parameters
         metrics = json.dumps({str(k): float(v) for k, v in result.metrics.items()},
                              separators=(",", ":"))
         changed = self._write(

@@ -139,6 +139,7 @@ class Cell:
     params: tuple[tuple[str, Any], ...]
     replicate: int
     key: str = field(init=False, repr=False, compare=False)
+    params_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.claim_id, str) or "/" not in self.claim_id:
@@ -152,8 +153,10 @@ class Cell:
         object.__setattr__(self, "version", int(self.version))
         object.__setattr__(self, "replicate", int(self.replicate))
         object.__setattr__(self, "params", pairs)
-        key = canonical_json({"params": dict(pairs), "replicate": self.replicate})
-        object.__setattr__(self, "key", key)
+        # == canonical_json({"params": dict(pairs), "replicate": replicate}), built from parts
+        params_json = canonical_json(dict(pairs))
+        object.__setattr__(self, "params_json", params_json)
+        object.__setattr__(self, "key", f'{{"params":{params_json},"replicate":{self.replicate}}}')
 
     @property
     def param_dict(self) -> dict[str, Any]:
@@ -161,8 +164,9 @@ class Cell:
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """The cell's ``SeedSequence``: 128 bits of sha256 of ``[claim id, version, key]``."""
-        digest = hashlib.sha256(
-            canonical_json([self.claim_id, self.version, self.key]).encode("ascii")).digest()
+        # == canonical_json([claim_id, version, key]), built from parts (it is hot)
+        text = f"[{json.dumps(self.claim_id)},{self.version},{json.dumps(self.key)}]"
+        digest = hashlib.sha256(text.encode("ascii")).digest()
         entropy = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
         return np.random.SeedSequence(entropy)
 
