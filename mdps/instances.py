@@ -8,7 +8,7 @@ document it as a formula and expose it as a function (:func:`combination_lock_va
 * :func:`random_mdp`, :func:`random_discounted_mdp` -- rows ``P(.|s,a) ~ Dirichlet(alpha 1_S)``,
   rewards uniform on ``[0, 1]``.
 * :func:`river_swim` -- Strehl & Littman (2008), "An analysis of model-based Interval
-  Estimation for Markov decision processes", J. Comput. Syst. Sci. 74(8):1309-1331, Sec. 5
+  Estimation for Markov decision processes", J. Comput. Syst. Sci. 74(8):1309-1331
   (six states, two actions; the parameters as usually quoted from its figure).
 * :func:`combination_lock` -- one correct action per position; a wrong action resets to the
   start or falls into an absorbing dead state.
@@ -99,7 +99,7 @@ def random_discounted_mdp(S: int, A: int, gamma: float, rng: np.random.Generator
 # ------------------------------------------------------------------------------------------
 def river_swim(S: int = 6, H: int | None = 20, *, gamma: float | None = None,
                r_small: float = 5.0, r_large: float = 10_000.0, init=None):
-    """RiverSwim (Strehl & Littman 2008, Sec. 5), generalised to ``S >= 2`` states.
+    """RiverSwim (Strehl & Littman 2008), generalised to ``S >= 2`` states.
 
     Action ``LEFT = 0`` (with the current) moves deterministically to ``s - 1`` (stays at 0)
     and pays ``r_small`` in state 0. Action ``RIGHT = 1`` (against the current):

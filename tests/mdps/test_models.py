@@ -139,6 +139,8 @@ MIXTURE_ERRORS = {
                        "non-negative entries"),
     "theta-rowsum": (dict(theta=np.array([0.3, 0.8])), ValueError,
                      "theta: expected features that give transition rows summing to 1"),
+    "atol-neg": (dict(atol=-1.0), ValueError, "atol: expected a value in [0, inf]"),
+    "r-ndim": (dict(r=np.zeros(3)), ValueError, "r: expected a 2 or 3-dimensional array"),
     "r-shape": (dict(r=np.zeros((2, 2))), ValueError, "r: expected shape (S, A) = (3, 2)"),
     "r-steps": (dict(r=np.zeros((H0 + 1, 3, 2))), ValueError,
                 "r: expected shape (H, S, A) = (4, 3, 2)"),
@@ -181,6 +183,8 @@ def test_PV_errors():
     m = LinearMixtureMDP(PHI_M, THETA_M, R0, H0)
     with _raises(ValueError, "V: expected last axis of length S = 3"):
         m.PV(np.zeros((2, 4)))
+    with _raises(ValueError, "V: expected a 1 or 2-dimensional array"):
+        m.PV(np.zeros((1, 2, 3)))
 
 
 @given(linear_mixture_mdps())
@@ -245,6 +249,7 @@ THETA_L = RNG.random((H0, D0))
 
 LINEAR_ERRORS = {
     "H-type": (dict(H="4"), TypeError, "H: expected an integer"),
+    "atol-type": (dict(atol=None), TypeError, "atol: expected a real number"),
     "phi-ndim": (dict(phi=PHI_L[0]), ValueError, "phi: expected a 3-dimensional array"),
     "phi-empty": (dict(phi=np.zeros((3, 2, 0)), mu=np.zeros((3, 0)), theta=np.zeros(0)),
                   ValueError, "phi: expected at least one state, one action and one feature"),
@@ -347,6 +352,8 @@ HARD_ERRORS = [
     (dict(K=100), ValueError, "Delta: expected exactly one of Delta and K"),
     (dict(Delta=0.0), ValueError, "Delta: expected a value in (0, inf]"),
     (dict(Delta=0.1), ValueError, "Delta: expected (d-1) Delta <= delta"),
+    (dict(Delta=0.05, delta=0.9), ValueError, "Delta: expected (d-1) Delta <= delta and "
+                                              "delta + (d-1) Delta <= 1"),
     (dict(delta=1.0), ValueError, "delta: expected a value in (0, 1)"),
     (dict(signs=[1, 0, 1]), ValueError, "signs: expected a vector of shape (d-1,) = (3,)"),
     (dict(signs=[1, 1]), ValueError, "signs: expected a vector of shape (d-1,) = (3,)"),
