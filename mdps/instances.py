@@ -108,8 +108,9 @@ def river_swim(S: int = 6, H: int | None = 20, *, gamma: float | None = None,
     w.p. 0.7. The original pays ``r_large = 10000`` on the transition (S-1, RIGHT, S-1); since
     our rewards are functions of ``(s, a)`` we use its expectation,
     ``r(S-1, RIGHT) = 0.3 r_large`` (values and optimal policies are unchanged).
-    Strehl & Littman start uniformly in one of the two leftmost states; that is the default
-    ``init`` (pass another ``(S,)`` distribution to change it).
+    The default ``init`` is the leftmost state (the bank). The start distribution of the
+    original was not checked against the paper -- public implementations disagree on it --
+    so pass another ``(S,)`` distribution to reproduce a particular convention.
 
     Give ``H`` for a finite-horizon :class:`TabularMDP` or ``H=None, gamma=...`` for a
     :class:`DiscountedMDP`. Rescale with ``r_small=5/10000, r_large=1`` for rewards in [0, 1].
@@ -128,10 +129,7 @@ def river_swim(S: int = 6, H: int | None = 20, *, gamma: float | None = None,
     r = np.zeros((S, 2))
     r[0, LEFT] = r_small
     r[S - 1, RIGHT] = 0.3 * r_large
-    if init is None:
-        init = np.zeros(S)
-        init[:2] = 0.5
-    return _make(P, r, H, gamma, init)
+    return _make(P, r, H, gamma, _start(S) if init is None else init)
 
 
 # ------------------------------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_random_mdp_concentration():
 def test_river_swim_structure():
     m = river_swim()
     assert isinstance(m, TabularMDP) and (m.S, m.A, m.H) == (6, 2, 20)
-    np.testing.assert_array_equal(m.init, [0.5, 0.5, 0, 0, 0, 0])
+    np.testing.assert_array_equal(m.init, [1, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(river_swim(init=np.ones(6) / 6).init, np.ones(6) / 6)
     for s in range(6):
         assert m.P[s, LEFT, max(s - 1, 0)] == 1.0
     np.testing.assert_array_equal(m.P[0, RIGHT, :2], [0.7, 0.3])
