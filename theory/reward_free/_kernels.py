@@ -116,7 +116,9 @@ def psi_at(phi, s, a, V, power, out):
     for i in range(d):
         out[i] = 0.0
     for n in range(S):
-        v = V[n] ** power
+        v = V[n]
+        if power != 1.0:
+            v = v ** power
         if v != 0.0:
             for i in range(d):
                 out[i] += phi[s, a, n, i] * v
@@ -131,62 +133,93 @@ def clip01(x):
 
 
 @njit(cache=True)
-def oracle_pass(phi, theta, r, Ginv_u, Ginv_v, beta, pi, V, Vhat):
-    """One backward-greedy pass of the exploration oracle for one (theta, r) pair.
-
-    Builds, for h = H..1, the pseudo-value ``V_h(.; theta, pi, r)`` (clipped to [0, 1]) and
-    the optimistic trajectory uncertainty
-
-        u_h(s, a)    = min(1, beta * ||psi_{V_{h+1}}(s, a)||_{Ginv_u})
-        Qhat_h(s, a) = min(1, u_h + 2 beta ||psi_{Vhat_{h+1}}(s, a)||_{Ginv_v}
-                              + <psi_{Vhat_{h+1}}(s, a), theta>)
-
-    choosing ``pi_h(s) = argmax_a Qhat_h(s, a)`` given the already fixed later steps.
-    Writes ``pi (H, S)``, ``V (H + 1, S)``, ``Vhat (H + 1, S)``; returns nothing.
-    """
-    H = r.shape[0]
-    S = phi.shape[0]
-    A = phi.shape[1]
-    d = phi.shape[3]
-    psiV = np.zeros(d)
-    psiW = np.zeros(d)
-    for s in range(S):
-        V[H, s] = 0.0
-        Vhat[H, s] = 0.0
-    for h in range(H - 1, -1, -1):
-        for s in range(S):
-            best = -1.0
-            best_a = 0
-            best_v = 0.0
-            for a in range(A):
-                psi_at(phi, s, a, V[h + 1], 1.0, psiV)
-                psi_at(phi, s, a, Vhat[h + 1], 1.0, psiW)
-                u = beta * quad_norm(Ginv_u, psiV)
-                if u > 1.0:
-                    u = 1.0
-                q = u + 2.0 * beta * quad_norm(Ginv_v, psiW) + dot(psiW, theta)
-                q = clip01(q)
-                if q > best:
-                    best = q
-                    best_a = a
-                    best_v = clip01(r[h, s, a] + dot(psiV, theta))
-            pi[h, s] = best_a
-            Vhat[h, s] = best
-            V[h, s] = best_v
+def _acc_norm(phiL, s, a, V):
+    """``|| sum_n phiL[s, a, n, :] V[n] ||_2`` = ``||psi_V(s, a)||_{L L^T}`` when phiL = phi @ L."""
+    S = phiL.shape[2]
+    d = phiL.shape[3]
+    acc = 0.0
+    for i in range(d):
+        x = 0.0
+        for n in range(S):
+            x += phiL[s, a, n, i] * V[n]
+        acc += x * x
+    return math.sqrt(acc)
 
 
 @njit(cache=True)
-def oracle_batch(phi, thetas, R, Ginv_u, Ginv_v, beta, s1, values, pis, Vs, Vhats):
-    """``oracle_pass`` for every (theta candidate c, reward n): ``values[c, n] = Vhat_1(s1)``.
+def _acc_dot(Pt, s, a, V):
+    acc = 0.0
+    for n in range(Pt.shape[2]):
+        acc += Pt[s, a, n] * V[n]
+    return acc
 
-    ``thetas (C, d)``, ``R (N, H, S, A)``; outputs ``values (C, N)``, ``pis (C, N, H, S)``,
-    ``Vs``/``Vhats (C, N, H + 1, S)``.
+
+@njit(cache=True)
+def oracle_pass(phiL_u, phiL_v, Pt, r, beta, s1, pi, V, Vhat):
+    """One backward-greedy pass of the exploration oracle for one (theta, r) pair.
+
+    Inputs are pre-transformed so that every norm is Euclidean: ``phiL_u = phi @ L_u`` and
+    ``phiL_v = phi @ L_v`` with ``L L^T`` the inverse Gram matrix of the tilde / hat series
+    (Cholesky), and ``Pt = <phi, theta> (S, A, S)``. For h = H..1 it builds the pseudo-value
+    ``V_h(.; theta, pi, r)`` (clipped to [0, 1]) and the optimistic trajectory uncertainty
+
+        u_h(s, a)    = min(1, beta * ||psi_{V_{h+1}}(s, a)||_{Ginv_u})
+        Qhat_h(s, a) = min(1, u_h + 2 beta ||psi_{Vhat_{h+1}}(s, a)||_{Ginv_v}
+                              + <psi_{Vhat_{h+1}}, theta>)
+
+    choosing ``pi_h(s) = argmax_a Qhat_h(s, a)`` given the already fixed later steps. Ties
+    (frequent while ``Qhat`` is clipped at 1) are broken by the same recursion *without* the
+    two clips at 1: the chosen action still maximises ``Qhat``. Writes ``pi (H, S)``,
+    ``V``/``Vhat (H + 1, S)``; returns the unclipped tie-break value at ``s1``.
     """
-    C = thetas.shape[0]
+    H = r.shape[0]
+    S = Pt.shape[0]
+    A = Pt.shape[1]
+    Wraw = np.zeros((2, S))
+    for s in range(S):
+        V[H, s] = 0.0
+        Vhat[H, s] = 0.0
+    cur = 0
+    for h in range(H - 1, -1, -1):
+        nxt = cur
+        cur = 1 - cur
+        for s in range(S):
+            best = -1.0
+            best_raw = -1.0e300
+            best_a = 0
+            best_v = 0.0
+            for a in range(A):
+                nu = beta * _acc_norm(phiL_u, s, a, V[h + 1])
+                u = nu if nu < 1.0 else 1.0
+                q = clip01(u + 2.0 * beta * _acc_norm(phiL_v, s, a, Vhat[h + 1])
+                           + _acc_dot(Pt, s, a, Vhat[h + 1]))
+                raw = nu + 2.0 * beta * _acc_norm(phiL_v, s, a, Wraw[nxt]) + _acc_dot(Pt, s, a, Wraw[nxt])
+                if q > best + 1e-12 or (q > best - 1e-12 and raw > best_raw):
+                    best = q if q > best else best
+                    best_raw = raw
+                    best_a = a
+                    best_v = clip01(r[h, s, a] + _acc_dot(Pt, s, a, V[h + 1]))
+            pi[h, s] = best_a
+            Vhat[h, s] = best
+            V[h, s] = best_v
+            Wraw[cur, s] = best_raw
+    return Wraw[cur, s1]
+
+
+@njit(cache=True)
+def oracle_batch(phiL_u, phiL_v, Pts, R, beta, s1, values, raws, pis, Vs, Vhats):
+    """``oracle_pass`` for every (theta candidate c, reward n): ``values[c, n] = Vhat_1(s1)``
+    and ``raws[c, n]`` its unclipped tie-break value.
+
+    ``Pts (C, S, A, S)`` the candidates' model kernels, ``R (N, H, S, A)``; outputs
+    ``values``/``raws (C, N)``, ``pis (C, N, H, S)``, ``Vs``/``Vhats (C, N, H + 1, S)``.
+    """
+    C = Pts.shape[0]
     N = R.shape[0]
     for c in range(C):
         for n in range(N):
-            oracle_pass(phi, thetas[c], R[n], Ginv_u, Ginv_v, beta, pis[c, n], Vs[c, n], Vhats[c, n])
+            raws[c, n] = oracle_pass(phiL_u, phiL_v, Pts[c], R[n], beta, s1, pis[c, n], Vs[c, n],
+                                     Vhats[c, n])
             values[c, n] = Vhats[c, n, 0, s1]
 
 
