@@ -21,7 +21,6 @@ policy): the step index used is ``h if X.shape[0] > 1 else 0``.
 from __future__ import annotations
 
 import numba
-import numpy as np
 
 
 @numba.njit(cache=True, inline="always")
