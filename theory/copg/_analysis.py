@@ -44,8 +44,8 @@ def _require(table: pd.DataFrame, columns) -> None:
 
 def final_regret_summary(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """One row per (setting, method): replicates, mean final regret with its t-interval, the
-    exact limit regret, the regret of the exact-gradient Adam run with the same budget and
-    the mean regret of the dataset's own exact limit."""
+    exact limit regret, the regret of the exact-gradient Adam run with the same budget, the
+    mean regret of the dataset's own exact limit and the initial regret (``regret_at_0``)."""
     _require(table, ("method", *TOY_SETTING_COLUMNS, "final_regret", "limit_regret",
                      "flow_final_regret", "dataset_limit_regret"))
     rows = []
@@ -58,6 +58,8 @@ def final_regret_summary(table: pd.DataFrame, level: float = 0.95) -> pd.DataFra
             "limit": float(group["limit_regret"].iloc[0]),
             "flow_final": float(group["flow_final_regret"].iloc[0]),
             "dataset_limit": float(group["dataset_limit_regret"].mean()),
+            "initial": (float(group["regret_at_0"].mean()) if "regret_at_0" in group
+                        else math.nan),
         })
     return pd.DataFrame(rows)
 

@@ -194,6 +194,7 @@ def plot_fixed_point(table: pd.DataFrame, ax=None):
     """Per cell: ``||pi_hat - pi*||_inf`` of CoPG and the counterexample's distance, against K,
     with the pass bound dashed. Draws the stored values only."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
@@ -206,6 +207,12 @@ def plot_fixed_point(table: pd.DataFrame, ax=None):
                    label=f"PG (b = 0) fixed point, {data}")
     ax.axhline(FIXED_POINT_BOUND, ls="--", color="k", lw=1, label="pass bound")
     ax.set_yscale("log")
+    ax.set_xscale("log")
+    Ks = np.unique(table["K"].to_numpy(dtype=int))
+    ax.set_xlim(Ks.min() / 1.3, Ks.max() * 8)  # room on the right for the legend
+    ax.xaxis.set_major_locator(FixedLocator(Ks))
+    ax.xaxis.set_major_formatter(FixedFormatter([str(k) for k in Ks]))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("number of arms K")
     ax.set_ylabel(r"$\|\hat\pi - \pi^*\|_\infty$")
     ax.set_title("CoPG fixed point vs closed form (Theorem 1)")
@@ -332,6 +339,18 @@ def _combine(verdicts: list[Verdict]) -> Status:
     return Status.INCONCLUSIVE
 
 
+def _at_least(quantity: str, measured: float, interval: tuple[float, float],
+              bound: float) -> Verdict:
+    """One-sided "measured > bound": PASS if the interval lies above, FAIL if below."""
+    lo, hi = interval
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        status = Status.INCONCLUSIVE
+    else:
+        status = Status.PASS if lo > bound else Status.FAIL if hi < bound else Status.INCONCLUSIVE
+    return Verdict(status, quantity, measured, (lo, hi), bound, 0.0,
+                   f"{quantity}: {measured:.4g} in [{lo:.4g}, {hi:.4g}] vs {bound:.4g}")
+
+
 def _analyse_setting(summary: pd.DataFrame) -> tuple[Status, str, dict[str, float], Verdict]:
     """The verdict of one training setting (one row per method in ``summary``)."""
     by = {row["method"]: row for _, row in summary.iterrows()}
@@ -357,6 +376,8 @@ def _analyse_setting(summary: pd.DataFrame) -> tuple[Status, str, dict[str, floa
     tolerances["copg"] = epsilon
     # Can this budget reach the limits at all? The same Adam run on the exact gradient must.
     short = [m for m in METHODS if abs(by[m]["flow_final"] - limits[m]) > tolerances[m]]
+    initial = float(by["pg_zero"]["initial"])
+    details["initial_regret"] = initial
     copg = Verdict.at_most("CoPG final regret", by["copg"]["mean"],
                            (by["copg"]["low"], by["copg"]["high"]), epsilon)
     parts = [copg] + [
@@ -364,6 +385,10 @@ def _analyse_setting(summary: pd.DataFrame) -> tuple[Status, str, dict[str, floa
                               (by[m]["low"], by[m]["high"]), limits[m], tolerances[m])
         for m in baselines
     ]
+    # "PG without baseline has growing regret": its final regret exceeds the initial one.
+    parts.append(_at_least("PG, no baseline final regret above the initial regret",
+                           by["pg_zero"]["mean"], (by["pg_zero"]["low"], by["pg_zero"]["high"]),
+                           initial))
     status = _combine(parts)
     text = "; ".join(
         f"{METHOD_LABELS[m]} {by[m]['mean']:.4g} [{by[m]['low']:.3g}, {by[m]['high']:.3g}] "
@@ -380,8 +405,9 @@ def _analyse_setting(summary: pd.DataFrame) -> tuple[Status, str, dict[str, floa
 
 def analyse_toy_bandit(table: pd.DataFrame) -> Verdict:
     """Per training setting (lr, epochs, batch, pairs): CoPG's mean final regret (t-interval
-    over replicates) must lie below a tenth of the smallest biased limit, and each baseline's
-    must lie within 10% of its exact limit. A setting whose budget cannot reach the limits
+    over replicates) must lie below a tenth of the smallest biased limit, each baseline's
+    must lie within 10% of its exact limit, and PG without baseline must end above its
+    initial regret (the caption's "growing regret"). A setting whose budget cannot reach the limits
     even on the exact gradient is INCONCLUSIVE. Overall: FAIL if a setting FAILs, PASS if one
     PASSes, INCONCLUSIVE otherwise; the reported figures are those of the deciding setting."""
     summary = final_regret_summary(table)
@@ -421,7 +447,7 @@ def plot_toy_bandit(table: pd.DataFrame, ax=None, lr: float | None = None):
         ax.plot(rows["step"], rows["regret"], color=color, label=METHOD_LABELS[method])
         ax.axhline(rows["limit"].iloc[0], color=color, ls="--", lw=1)
     ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set_ylim(bottom=0.0)
+    ax.set_ylim(0.0, 2.0 * max(curves["regret"].max(), curves["limit"].max()))
     ax.set_xlabel("training step")
     ax.set_ylabel(r"regret $J(\pi^*) - J(\pi_t)$")
     ax.set_title(f"Toy bandit (Adam lr={lr:g}, {int(epochs)} epochs); dashed: exact limits",
