@@ -433,6 +433,7 @@ def _drive(ex, run: Callable, todo: list[Cell], store, bar, owned: bool) -> tupl
     """Stream batches through ``ex``, writing each finished cell; returns (batches, restarts)."""
     from ._executors import PoolBroken
 
+    ex.start()  # idempotent: a lent executor may not be started yet
     pending = collections.deque(todo)
     inflight: dict[Any, list[Cell]] = {}
     per_cell: float | None = None
