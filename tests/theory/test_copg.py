@@ -57,6 +57,16 @@ from theory.copg._claims import analyse_fixed_point, analyse_toy_bandit
 
 from ..strategies import seeds, simplex_vectors
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread_blas():
+    # L-BFGS-B calls BLAS on tiny matrices; on a loaded machine a multi-threaded BLAS makes
+    # each call ~25x slower (measured), so these tests run it single-threaded like the engine.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
 # Central finite differences with step 1e-6 on O(1) smooth functions: truncation ~1e-12,
 # round-off ~1e-16/1e-6 = 1e-10 per unit of function scale, so 1e-7 is a safe tolerance.
 FD_STEP = 1e-6
@@ -188,6 +198,29 @@ def test_property_1_on_policy_expected_gradient_is_twice_grad_J(case):
     expected = weights @ copg_pair_gradient(bandit, theta, y, yp)
     fd = fd_gradient(lambda th: bandit.value(softmax(th)), theta)
     assert np.abs(expected - 2 * fd).max() < 2 * FD_TOL * (1 + np.abs(bandit.R).max())
+
+
+def rloo_gradient(bandit, theta, ys):
+    """RLOO with k samples, written independently: (1/k) Σ_i (r_i - mean_{j!=i} r_j) ∇ln pi(y_i)
+    with the regularised reward r = R^pi_beta."""
+    pi = softmax(theta)
+    r = bandit.R[ys] - bandit.beta * np.log(pi[ys] / bandit.pi_ref[ys])
+    k = len(ys)
+    total = np.zeros(bandit.K)
+    for i, y in enumerate(ys):
+        loo = (r.sum() - r[i]) / (k - 1)
+        total += (r[i] - loo) * (np.eye(bandit.K)[y] - pi)
+    return total / k
+
+
+@given(bandits(), st.data())
+def test_property_2_on_policy_pair_gradient_is_rloo_with_two_samples(case, data):
+    # Property 2: for two on-policy samples the per-pair CoPG gradient is (twice) RLOO, k = 2.
+    bandit, theta, _ = case
+    y, yp = data.draw(st.lists(st.integers(0, bandit.K - 1), min_size=2, max_size=2))
+    copg = copg_pair_gradient(bandit, theta, np.array([y]), np.array([yp]))[0]
+    rloo = rloo_gradient(bandit, theta, np.array([y, yp]))
+    np.testing.assert_allclose(copg, 2 * rloo, atol=1e-12 * (1 + np.abs(copg).max()))
 
 
 @given(bandits(), st.data())
