@@ -266,3 +266,14 @@ def test_unreachable_scheduler_is_a_scheduler_error(tmp_path):
     with pytest.raises(SchedulerError, match=r"--scheduler tcp://127.0.0.1:9: expected a "
                                              r"reachable Dask scheduler; got no connection"):
         sweep(P.NOISY, scale="smoke", executor=ex, store=tmp_path / "s.sqlite", progress=False)
+
+
+def test_progress_goes_to_stderr(tmp_path, capsys):
+    sweep(P.NOISY, scale="smoke", executor="serial", store=tmp_path / "s.sqlite", progress=True)
+    sweep(P.NOISY, scale="quick", replicates=3, executor="serial", store=tmp_path / "s.sqlite",
+          progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "planted/noisy" in err and "12/12" in err  # cells done / total
+    assert "12/18" in err and "18/18" in err  # a resumed sweep starts from the stored cells
+    assert "cell/s" in err  # the rate (tqdm prints the ETA beside it while running)
