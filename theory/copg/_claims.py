@@ -28,6 +28,7 @@ from ._analysis import TOY_SETTING_COLUMNS, final_regret_summary, regret_curves
 from ._objective import (
     METHODS,
     RegularisedBandit,
+    copg_objective,
     empirical_pair_distribution,
     maximise_copg,
     pair_distribution,
@@ -127,19 +128,13 @@ def run_fixed_point(params: Mapping[str, Any], rng: np.random.Generator) -> dict
     return {
         "sup_error": float(np.abs(fit.pi - pi_star).max()),
         "grad_norm": fit.grad_norm,
-        "objective_gap": float(fit.objective - _objective_at(bandit, W, pi_star)),
+        "objective_gap": float(fit.objective - copg_objective(bandit, W, np.log(pi_star))),
         "all_arms": float(np.all(marginal > 0)),
         "connected": float(pairs_connected(W)),
         "pg_distance": float(np.abs(pg.pi - pi_star).max()) if pg.converged else math.nan,
         "pg_converged": float(pg.converged),
         "beta": bandit.beta,
     }
-
-
-def _objective_at(bandit: RegularisedBandit, W: np.ndarray, pi: np.ndarray) -> float:
-    from ._objective import copg_objective
-
-    return copg_objective(bandit, W, np.log(pi))
 
 
 def analyse_fixed_point(table: pd.DataFrame) -> Verdict:

@@ -360,17 +360,26 @@ METHODS = ("copg", "pg_zero", "pg_value", "ipo")
 
 def objective_gradient(method: str, bandit: RegularisedBandit, W: np.ndarray, V: np.ndarray,
                        theta: np.ndarray, tau: float) -> np.ndarray:
-    """The exact expected ascent direction of ``method`` (one of :data:`METHODS`) over the
-    pair distribution ``W`` (preferences ``V`` for IPO; single samples ``(mu1 + mu2)/2`` for PG)."""
+    """The exact expected ascent direction (K,) of ``method`` (one of :data:`METHODS`) over the
+    pair distribution ``W`` (K, K) (preferences ``V`` (K, K) for IPO; single samples
+    ``(mu1 + mu2)/2`` for PG)."""
+    if method not in METHODS:
+        fail("method", f"one of {METHODS}", repr(method))
+    W = _check_W("W", W, bandit.K)
+    V = _check_W("V", V, bandit.K)
+    tau = check_real("tau", tau, low=0.0, low_open=True)
+    return _objective_gradient(method, bandit, W, V, _check_theta(theta, bandit.K), tau)
+
+
+def _objective_gradient(method: str, bandit: RegularisedBandit, W: np.ndarray, V: np.ndarray,
+                        theta: np.ndarray, tau: float) -> np.ndarray:
     if method == "copg":
         return _copg_gradient(bandit, W, theta)
     if method == "pg_zero":
         return _pg_gradient(bandit, data_marginal(W), theta, 0.0)
     if method == "pg_value":
         return _pg_gradient(bandit, data_marginal(W), theta, "value")
-    if method == "ipo":
-        return _ipo_gradient(bandit, V, theta, tau)
-    fail("method", f"one of {METHODS}", repr(method))
+    return _ipo_gradient(bandit, V, theta, tau)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ._objective import (
     _check_W,
     data_marginal,
     empirical_pair_distribution,
-    objective_gradient,
+    _objective_gradient,
     softmax,
 )
 
@@ -227,7 +227,7 @@ def expected_flow(method: str, bandit: RegularisedBandit, W: np.ndarray, V: np.n
         thetas[c] = theta
         c += 1
     for t in range(1, steps + 1):
-        adam_step(theta, objective_gradient(method, bandit, W, V, theta, tau), m, v, t, opts)
+        adam_step(theta, _objective_gradient(method, bandit, W, V, theta, tau), m, v, t, opts)
         while c < n_checkpoints and marks[c] == t:
             thetas[c] = theta
             c += 1
@@ -259,7 +259,7 @@ def limit_point(method: str, bandit: RegularisedBandit, W: np.ndarray, V: np.nda
     t_max = check_real("t_max", t_max, low=0.0, low_open=True)
 
     def g(theta):
-        return objective_gradient(method, bandit, W, V, theta, tau)
+        return _objective_gradient(method, bandit, W, V, theta, tau)
 
     def small_gradient(t, theta):
         return np.abs(g(theta)).max() - 1e-8
