@@ -60,4 +60,3 @@ def test_notebook_runs_at_smoke_scale(path, smoke_env):
     nb = nbformat.read(path, as_version=4)
     _execute(nb, smoke_env)  # raises CellExecutionError with the failing cell's traceback
     assert (smoke_env / "store.sqlite").exists(), "the notebook did not use BOUNDLAB_STORE"
-    assert not (ROOT / "notebooks" / "boundlab-results.sqlite").exists()
