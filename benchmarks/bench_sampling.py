@@ -62,35 +62,43 @@ TARGET_RATIO = 50.0
 
 @numba.njit(cache=True)
 def _rollout_bisection(Pc, r3, init_c, pi, u0, u, states, actions, rewards):
+    """``rollout_deterministic`` (same lockstep blocks) with bisection instead of the guide."""
     n, Hh = u.shape
-    for i in range(n):
-        s = _k._invert(init_c, u0[i])
-        states[i, 0] = s
+    for i0 in range(0, n, _k.BLOCK):
+        nb = min(_k.BLOCK, n - i0)
+        for b in range(nb):
+            states[i0 + b, 0] = _k._invert(init_c, u0[i0 + b])
         for h in range(Hh):
-            a = pi[h, s]
-            actions[i, h] = a
-            rewards[i, h] = r3[0, s, a]
-            s = _k._invert(Pc[0, s, a], u[i, h])
-            states[i, h + 1] = s
+            for b in range(nb):
+                i = i0 + b
+                s = states[i, h]
+                a = pi[h, s]
+                actions[i, h] = a
+                rewards[i, h] = r3[0, s, a]
+                states[i, h + 1] = _k._invert(Pc[0, s, a], u[i, h])
 
 
 @numba.njit(cache=True)
 def _rollout_linear(Pc, r3, init_c, pi, u0, u, states, actions, rewards):
+    """``rollout_deterministic`` (same lockstep blocks) with a linear scan from 0."""
     n, Hh = u.shape
-    for i in range(n):
-        s = _k._invert(init_c, u0[i])
-        states[i, 0] = s
+    for i0 in range(0, n, _k.BLOCK):
+        nb = min(_k.BLOCK, n - i0)
+        for b in range(nb):
+            states[i0 + b, 0] = _k._invert(init_c, u0[i0 + b])
         for h in range(Hh):
-            a = pi[h, s]
-            actions[i, h] = a
-            rewards[i, h] = r3[0, s, a]
-            c = Pc[0, s, a]
-            uu = u[i, h]
-            j = 0
-            while c[j] <= uu:
-                j += 1
-            s = j
-            states[i, h + 1] = s
+            for b in range(nb):
+                i = i0 + b
+                s = states[i, h]
+                a = pi[h, s]
+                actions[i, h] = a
+                rewards[i, h] = r3[0, s, a]
+                c = Pc[0, s, a]
+                uu = u[i, h]
+                j = 0
+                while c[j] <= uu:
+                    j += 1
+                states[i, h + 1] = j
 
 
 def python_loop(mdp, pi, n, rng):

@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import numba
 
+#: Episodes simulated in lockstep by the rollout kernels (memory-level parallelism; 2-8
+#: measured alike at S = 100, A = 10, about 1.3x over one at a time).
+BLOCK = 4
+
 
 @numba.njit(cache=True, inline="always")
 def _invert(c, u):
@@ -73,22 +77,29 @@ def rollout_deterministic(Pc, G, r3, init_c, pi, u0, u, states, actions, rewards
     Pc (L, S, A, S) cumulative kernel rows and G (L, S, A, m) their guide tables;
     r3 (Lr, S, A); init_c (S,); pi (Lp, S) int64; u0 (n,) uniforms for the initial state;
     u (n, H) uniforms for the transitions. Writes states (n, H+1), actions (n, H),
-    rewards (n, H).
+    rewards (n, H). Episodes advance ``BLOCK`` at a time in lockstep: their draws are
+    independent, so the processor overlaps their memory accesses (each step of one episode
+    waits on the previous one).
     """
     n, H = u.shape
     LP = Pc.shape[0]
     LR = r3.shape[0]
     LPI = pi.shape[0]
-    for i in range(n):
-        s = _invert(init_c, u0[i])
-        states[i, 0] = s
+    for i0 in range(0, n, BLOCK):
+        nb = min(BLOCK, n - i0)
+        for b in range(nb):
+            states[i0 + b, 0] = _invert(init_c, u0[i0 + b])
         for h in range(H):
             hp = h if LP > 1 else 0
-            a = pi[h if LPI > 1 else 0, s]
-            actions[i, h] = a
-            rewards[i, h] = r3[h if LR > 1 else 0, s, a]
-            s = _guided(Pc[hp, s, a], G[hp, s, a], u[i, h])
-            states[i, h + 1] = s
+            hr = h if LR > 1 else 0
+            hpi = h if LPI > 1 else 0
+            for b in range(nb):
+                i = i0 + b
+                s = states[i, h]
+                a = pi[hpi, s]
+                actions[i, h] = a
+                rewards[i, h] = r3[hr, s, a]
+                states[i, h + 1] = _guided(Pc[hp, s, a], G[hp, s, a], u[i, h])
 
 
 @numba.njit(cache=True)
@@ -103,16 +114,21 @@ def rollout_stochastic(Pc, G, r3, init_c, pic, u0, u, states, actions, rewards):
     LP = Pc.shape[0]
     LR = r3.shape[0]
     LPI = pic.shape[0]
-    for i in range(n):
-        s = _invert(init_c, u0[i])
-        states[i, 0] = s
+    for i0 in range(0, n, BLOCK):
+        nb = min(BLOCK, n - i0)
+        for b in range(nb):
+            states[i0 + b, 0] = _invert(init_c, u0[i0 + b])
         for h in range(H):
             hp = h if LP > 1 else 0
-            a = _invert(pic[h if LPI > 1 else 0, s], u[i, h, 0])
-            actions[i, h] = a
-            rewards[i, h] = r3[h if LR > 1 else 0, s, a]
-            s = _guided(Pc[hp, s, a], G[hp, s, a], u[i, h, 1])
-            states[i, h + 1] = s
+            hr = h if LR > 1 else 0
+            hpi = h if LPI > 1 else 0
+            for b in range(nb):
+                i = i0 + b
+                s = states[i, h]
+                a = _invert(pic[hpi, s], u[i, h, 0])
+                actions[i, h] = a
+                rewards[i, h] = r3[hr, s, a]
+                states[i, h + 1] = _guided(Pc[hp, s, a], G[hp, s, a], u[i, h, 1])
 
 
 @numba.njit(cache=True)
