@@ -9,8 +9,9 @@ policy) are searched by bisection (:func:`_invert`). Kernel rows use a *guide ta
 ``g[k]`` is the smallest ``j`` with ``fl(c[j] * m) >= k``; for ``k = min(int(u * m), m - 1)``
 every ``j < g[k]`` has ``c[j] <= u`` (if ``c[j] > u`` then ``fl(c[j] m) >= fl(u m) >= k`` by
 monotone rounding), so a forward scan from ``g[k]`` returns exactly the same index as
-bisection, in ``O(1)`` expected comparisons instead of ``O(log S)`` dependent loads. At
-``S = 100, A = 10`` this is about twice as fast as bisection (``benchmarks/bench_sampling``). The uniforms are drawn by the caller
+bisection, in ``O(1)`` expected comparisons instead of ``O(log S)`` dependent loads (at
+``S = 100, A = 10`` the kernel is 1.2-1.8x faster than with bisection or a linear scan in
+our runs; ``benchmarks/bench_sampling`` measures it). The uniforms are drawn by the caller
 with a ``numpy.random.Generator``; the kernels consume them in a fixed order, so the same
 seed gives the same arrays with the JIT on, off, or through ``.py_func``.
 
