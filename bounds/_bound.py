@@ -216,6 +216,8 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
             return _ZERO_ORDER, 1.0
         if la[0] == _ZERO_ORDER:
             return _ZERO_ORDER, math.exp(la[1])
+        if la[0] < _ZERO_ORDER:  # the argument vanishes: exp -> 1
+            return _ZERO_ORDER, 1.0
         raise NotImplementedError(f"{e}: exponential of a growing term")
     if isinstance(e, (sp.Max, sp.Min)):
         return _leading_extremum(e, x, memo)
@@ -421,7 +423,7 @@ class Bound:
                 fail(nm, "a positive real number or array", repr(values[nm]), TypeError)
             if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
                 bad = arr[~(np.isfinite(arr) & (arr > 0))] if arr.ndim else arr
-                fail(nm, "positive finite values", f"{np.ravel(bad)[0]!r}")
+                fail(nm, "positive finite values", f"{float(np.ravel(bad)[0])!r}")
             arrays.append(arr)
         scalar = all(a.ndim == 0 for a in arrays)
         arrays = np.broadcast_arrays(*arrays) if arrays else []
@@ -430,8 +432,12 @@ class Bound:
     def _ordered_symbols(self, expr: sp.Expr) -> tuple[sp.Symbol, ...]:
         return tuple(sorted(expr.free_symbols, key=lambda s: s.name))
 
-    def _eval_expr(self, expr: sp.Expr, key: Any, values: Mapping[str, Any], what: str = "values"):
-        args = self._ordered_symbols(expr)
+    def _eval_expr(self, expr: sp.Expr, key: Any, values: Mapping[str, Any], what: str = "values",
+                   over: sp.Expr | None = None):
+        """Evaluate ``expr`` taking one value per free symbol of ``over`` (default ``expr``):
+        a log-derivative may lose symbols (``d log d^2 / d log d = 2``) yet takes the same
+        point as the bound."""
+        args = self._ordered_symbols(expr if over is None else over)
         arrays, scalar = self._arguments(values, args, what)
         fn = self._function(expr, key, args)
         with np.errstate(all="ignore"):
@@ -507,7 +513,7 @@ class Bound:
         if implicit is None:
             e = self.log_derivative(x, along)
             key = ("logderiv", x.name, tuple(sorted((str(k), str(v)) for k, v in (along or {}).items())))
-            return self._eval_expr(e, key, at, "at")
+            return self._eval_expr(e, key, at, "at", over=self._path_expr(along))
         if along:
             fail("along", "no path when implicit is given", repr(along))
         k = _symbol_key(self.expr, implicit, "implicit")
@@ -516,8 +522,8 @@ class Bound:
         kstar = self.fixed_point(k, **at)
         point = dict(at)
         point[k.name] = kstar
-        ex = self._eval_expr(self.log_derivative(x), ("logderiv", x.name, ()), point, "at")
-        ek = self._eval_expr(self.log_derivative(k), ("logderiv", k.name, ()), point, "at")
+        ex = self._eval_expr(self.log_derivative(x), ("logderiv", x.name, ()), point, "at", over=self.expr)
+        ek = self._eval_expr(self.log_derivative(k), ("logderiv", k.name, ()), point, "at", over=self.expr)
         return ex / (1.0 - ek)
 
     def range_exponent(self, symbol: Any, values: Any, at: Mapping[str, Any], *, implicit: Any = None) -> float:
@@ -570,7 +576,7 @@ class Bound:
             nxt = np.asarray(self._eval_expr(self.expr, "expr", point), dtype=np.float64)
             if not np.all(np.isfinite(nxt) & (nxt > 0)):
                 fail(f"fixed_point({x.name})", "the iteration to stay positive and finite",
-                     f"{np.ravel(nxt)[~np.ravel(np.isfinite(nxt) & (nxt > 0))][0]!r}")
+                     f"{float(np.ravel(nxt)[~np.ravel(np.isfinite(nxt) & (nxt > 0))][0])!r}")
             done = np.all(np.abs(nxt - cur) <= rtol * np.abs(nxt))
             cur = nxt
             if done:

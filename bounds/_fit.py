@@ -109,9 +109,9 @@ def fit_rate(x, y, replicate, n_boot: int = 2000, level: float = 0.95,
     y = as_float_array("y", y, ndim=1)
     check_shape("y", y, x.shape, "(n_points,)")
     if x.size and x.min() <= 0:
-        fail("x", "positive entries (a log-log fit)", f"{x.min()!r} at index {int(np.argmin(x))}")
+        fail("x", "positive entries (a log-log fit)", f"{float(x.min())!r} at index {int(np.argmin(x))}")
     if y.size and y.min() <= 0:
-        fail("y", "positive entries (a log-log fit)", f"{y.min()!r} at index {int(np.argmin(y))}")
+        fail("y", "positive entries (a log-log fit)", f"{float(y.min())!r} at index {int(np.argmin(y))}")
     rep = np.asarray(replicate)
     if rep.ndim != 1:
         fail("replicate", "a 1-dimensional array", f"shape {rep.shape}")
