@@ -216,17 +216,17 @@ REGULARISED_DUALITY = Claim(
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("kl", "chi2"), "alpha": (0.1,),
                        "behaviour": ("uniform",)}, 1),
         "quick": Grid({"env": ("grid5", "grid8"), "gamma": (0.9,),
-                       "f": ("kl", "chi2", "hellinger", "tv"), "alpha": (0.01, 0.1, 1.0),
+                       "f": ("kl", "chi2", "hellinger", "tv"), "alpha": (0.03, 0.1, 1.0),
                        "behaviour": ("uniform", "medium")}, 1),
         "full": Grid({"env": ("grid5", "grid8", "random"), "gamma": (0.9, 0.99),
-                      "f": ("kl", "chi2", "hellinger", "tv"), "alpha": (0.01, 0.1, 1.0, 10.0),
+                      "f": ("kl", "chi2", "hellinger", "tv"), "alpha": (0.03, 0.1, 1.0, 10.0),
                       "behaviour": ("uniform", "medium", "partial")}, 2),
     },
     run=run_regularised_duality,
     analyse=analyse_regularised_duality,
     plot=plot_regularised_duality,
-    notes="Squared Hellinger below alpha = 0.01 ends 'optimal_inaccurate' in Clarabel; it is "
-          "not swept there.",
+    notes="Squared Hellinger at alpha <= 0.01 ends 'optimal_inaccurate' in Clarabel (8x8 "
+          "gridworld), so alpha starts at 0.03.",
 )
 
 
@@ -234,11 +234,18 @@ REGULARISED_DUALITY = Claim(
 SANDWICH_TOL = 1e-6
 
 
+def _instance_rng(params):
+    """The instance (MDP, behaviour) depends on ``params["instance"]`` only, so the cells of
+    one instance that differ in alpha or beta see the same MDP and data."""
+    return np.random.default_rng([int(params["instance"]), 4])
+
+
 def run_vanishing_regularisation(params, rng):
-    mdp = make_mdp(params["env"], params["gamma"], rng)
+    irng = _instance_rng(params)
+    mdp = make_mdp(params["env"], params["gamma"], irng)
     f = get_divergence(params["f"])
     alpha = params["alpha"]
-    dO = _behaviour_occupancy(mdp, params["behaviour"], rng)
+    dO = _behaviour_occupancy(mdp, params["behaviour"], irng)
     lp = solve_lp(mdp)
     J_lp = lp.primal_value
     J_in, d_in = in_support_lp(mdp, dO > 0)
@@ -260,7 +267,7 @@ def run_vanishing_regularisation(params, rng):
 
 
 def _monotone_violation(table):
-    keys = [c for c in ("env", "gamma", "f", "behaviour", "replicate") if c in table]
+    keys = [c for c in ("env", "gamma", "f", "behaviour", "instance", "replicate") if c in table]
     worst = 0.0
     for _, sub in table.groupby(keys):
         sub = sub.sort_values("alpha")
@@ -328,13 +335,14 @@ VANISHING_REGULARISATION = Claim(
     provenance="derived",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("kl",),
-                       "behaviour": ("partial",), "alpha": (0.01, 1.0)}, 1),
+                       "behaviour": ("partial",), "instance": (0,), "alpha": (0.01, 1.0)}, 1),
         "quick": Grid({"env": ("grid5", "grid8"), "gamma": (0.9,), "f": ("kl", "chi2", "tv"),
-                       "behaviour": ("uniform", "partial"),
+                       "behaviour": ("uniform", "partial"), "instance": (0,),
                        "alpha": (0.001, 0.01, 0.1, 1.0, 10.0)}, 1),
         "full": Grid({"env": ("grid5", "grid8", "random"), "gamma": (0.9, 0.99),
                       "f": ("kl", "chi2", "tv"), "behaviour": ("uniform", "medium", "partial"),
-                      "alpha": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)}, 2),
+                      "instance": (0, 1),
+                      "alpha": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)}, 1),
     },
     run=run_vanishing_regularisation,
     analyse=analyse_vanishing_regularisation,
@@ -416,7 +424,7 @@ DUAL_Q = Claim(
 
 # == 5. ReCOIL vs SMODICE ========================================================================
 RECOIL_TOL = 1e-5     # dE-weighted policy error; Clarabel's d is accurate to ~1e-8 per entry
-SMODICE_EPS = (1e-2, 1e-4, 1e-6)
+SMODICE_EPS = (1e-1, 1e-2, 1e-3)  # Clarabel ends 'optimal_inaccurate' from 1e-4 on (8x8)
 
 
 def _weighted_policy_error(pi_hat, pi_E, dE):
@@ -425,17 +433,20 @@ def _weighted_policy_error(pi_hat, pi_E, dE):
 
 
 def run_recoil(params, rng):
-    mdp = make_mdp(params["env"], params["gamma"], rng)
+    irng = _instance_rng(params)
+    mdp = make_mdp(params["env"], params["gamma"], irng)
     pi_E = optimal_policy(mdp)
     dE = occupancy(mdp, pi_E)
     kind = "uniform" if params["data"] == "covered" else "partial"
-    dS = occupancy(mdp, behaviour_policy(mdp, kind, rng, expert=pi_E))
+    dS = occupancy(mdp, behaviour_policy(mdp, kind, irng, expert=pi_E))
     J_E = float(np.sum(mdp.r * dE))
     beta, f = params["beta"], params["f"]
     rec = recoil_primal(mdp, dE, dS, beta, f)
     d_hat = occupancy(mdp, rec.pi)
+    visited = dE.sum(axis=1) > 1e-6
     out = {
         "recoil_policy_error": _weighted_policy_error(rec.pi, pi_E, dE),
+        "recoil_argmax_agreement": float(np.mean(np.argmax(rec.pi, 1)[visited] == np.argmax(pi_E, 1)[visited])),
         "recoil_J_ratio": float(np.sum(mdp.r * d_hat)) / J_E,
         "recoil_value": rec.value,
         "recoil_divergence_of_policy": mixture_divergence(d_hat, dE, dS, beta, f),
@@ -474,6 +485,7 @@ def analyse_recoil(table):
     contrast_missing = float(np.sum(~smodice_fails))
     details = {
         "max_recoil_policy_error": rec,
+        "min_recoil_argmax_agreement": float(table["recoil_argmax_agreement"].min()) if "recoil_argmax_agreement" in table else math.nan,
         "min_recoil_J_ratio": float(table["recoil_J_ratio"].min()),
         "uncovered_cells": float(len(unc)),
         "uncovered_smodice_infeasible_frac": float(unc["smodice_infeasible"].mean()) if len(unc) else math.nan,
@@ -534,17 +546,21 @@ RECOIL = Claim(
     provenance="reconstructed",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("chi2",), "beta": (0.1, 1.0),
-                       "data": ("uncovered",)}, 1),
-        "quick": Grid({"env": ("grid5", "grid8"), "gamma": (0.9,), "f": ("chi2", "kl"),
-                       "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered")}, 1),
-        "full": Grid({"env": ("grid5", "grid8"), "gamma": (0.9, 0.99), "f": ("chi2", "kl"),
-                      "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered")}, 3),
+                       "data": ("uncovered",), "instance": (0,)}, 1),
+        "quick": Grid({"env": ("grid5", "grid8"), "gamma": (0.9,), "f": ("chi2",),
+                       "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered"),
+                       "instance": (0,)}, 1),
+        "full": Grid({"env": ("grid5", "grid8"), "gamma": (0.9, 0.99), "f": ("chi2",),
+                      "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered"),
+                      "instance": (0, 1, 2)}, 1),
     },
     run=run_recoil,
     analyse=analyse_recoil,
     plot=plot_recoil,
     notes="Exact expert occupancy (not estimated from trajectories); SMODICE-style form is our "
-          "reconstruction (notes D5/D6 [R]).",
+          "reconstruction (notes D5/D6 [R]). f = chi2 only: with KL the exponential-cone solve "
+          "(Clarabel) leaves ~1e-4 policy error at default tolerance and ends "
+          "'optimal_inaccurate' at 1e-12, above this claim's 1e-5 tolerance.",
 )
 
 
@@ -554,7 +570,8 @@ TEMPERATURES = {
     "chi2": (0.6, 0.75, 0.9, 0.97),    # lambda
     "tv": (0.6, 0.75, 0.9, 0.97),      # lambda
 }
-CF_TOL = 1e-6        # bounded scalar minimisation (xatol 1e-12) on flat losses: ~1e-7 in V
+CF_TOL = 1e-5        # Brent (bounded) resolves V only to ~sqrt(eps_mach / curvature); the loss
+                     # curvature falls to ~1e-3 here, so ~1e-6 is the reference's own error
 LOSS_GAP_TOL = 1e-9  # the closed form must not be beaten by the numerical minimiser
 N_BANDITS = 30
 
