@@ -20,7 +20,8 @@ Model construction is outside every timing. Figures:
 * batch: ``throughput_ratio`` = ``R * t(one reward) / t(batch of R)``; its machine ceiling
   is set by the multiply-add rate (a batch does ``S*A*S*R*H`` multiply-adds, compute-bound),
   reported as ``compute_fraction`` and ``throughput_ceiling``;
-* first call vs warm call: in fresh processes with an empty and then a filled Numba cache.
+* first call vs warm call: in fresh processes with an empty and then a filled Numba cache,
+  after Numba's own one-off start-up (timed separately on a trivial function).
 
 Run ``python -m benchmarks.bench_mdps [--quick]``; ``run(quick)`` returns the dict.
 """
@@ -104,10 +105,13 @@ import json, time
 import numpy as np
 t0 = time.perf_counter()
 import mdps
-from mdps._kernels import PARALLEL_MIN_WORK
 out = {"import_s": time.perf_counter() - t0}
+import numba
+t0 = time.perf_counter()
+numba.njit(lambda x: x + 1)(1)  # Numba's own start-up (LLVM initialisation), paid once
+out["numba_startup_s"] = time.perf_counter() - t0
 rng = np.random.default_rng(0)
-for S in (50, 200):   # 50: single-thread kernel; 200: parallel kernel
+for S in (50, 200):
     P = rng.random((S, 10, S)); P /= P.sum(-1, keepdims=True)
     m = mdps.TabularMDP(P, rng.random((S, 10)), 50)
     t0 = time.perf_counter(); mdps.backward_induction(m); first = time.perf_counter() - t0
@@ -240,7 +244,8 @@ def report(res: dict) -> str:
         parts = ", ".join(
             f"S={k[1:]}: first {v['first_s']*1e3:.1f} ms, warm {v['warm_s']*1e3:.2f} ms"
             for k, v in fc.items() if k.startswith("S"))
-        lines.append(f"Fresh process, {label.replace('_', ' ')} (import {fc['import_s']:.2f} s): {parts}")
+        lines.append(f"Fresh process, {label.replace('_', ' ')} (import mdps {fc['import_s']:.2f} s, "
+                     f"Numba start-up {fc['numba_startup_s']:.2f} s, then): {parts}")
     return "\n".join(lines)
 
 
