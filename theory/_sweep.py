@@ -17,7 +17,7 @@ Running
 store (so an interrupted sweep resumes), and runs the rest on an executor (``serial``,
 ``processes`` -- the default, one worker process per core --, or ``dask``; see
 :mod:`theory._executors`). Cells travel to workers in **batches** sized from the measured
-time per cell (about 0.2 s of work per batch for processes, 0.5 s for Dask, one cell at a
+time per cell (about 0.2 s of work per batch for processes, 0.25 s for Dask, one cell at a
 time in-process), because one task per cell would cost more than a short cell (about
 0.1 ms per task for a process pool, 1.6 ms for Dask). Results stream back to the parent,
 which writes each finished cell in its own transaction: killing the parent loses at most
