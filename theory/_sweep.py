@@ -205,7 +205,7 @@ def _check_metrics(out: Any, cell: Cell) -> dict[str, float]:
             fail("run(params, rng)",
                  f"metric names other than {RESERVED_COLUMNS} and the parameter names",
                  repr(k))
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        if not isinstance(v, (numbers.Real, np.bool_)):  # bools count as 0.0 / 1.0
             fail(f"run(params, rng)[{k!r}]", "a real number (NaN allowed)", repr(v), TypeError)
         metrics[k] = float(v)
     return metrics
@@ -397,9 +397,9 @@ def sweep(
         if not todo:
             return SweepReport(claim.id, claim.version, scale, len(all_cells), skipped, 0,
                                time.perf_counter() - t0, name)
+        if name != "serial":
+            _check_picklable(claim)
         if isinstance(executor, str):
-            if executor != "serial":
-                _check_picklable(claim)
             ex = _executors.make_executor(executor, scheduler=scheduler, workers=workers,
                                           cells=len(todo))
             owned = True

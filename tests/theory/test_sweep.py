@@ -69,6 +69,14 @@ def test_cells_enumerates_the_grid_in_order():
 
 
 # -- run_cell -------------------------------------------------------------------------------
+def test_run_cell_converts_metrics_to_float():
+    out = {"a": np.float32(0.5), "b": 3, "c": True, "d": np.bool_(False), "e": float("nan")}
+    metrics = run_cell(Cell("planted/x", 1, {"i": 0}, 0), _Returns(out)).metrics
+    assert metrics["a"] == 0.5 and metrics["b"] == 3.0 and metrics["c"] == 1.0
+    assert metrics["d"] == 0.0 and np.isnan(metrics["e"])
+    assert all(type(v) is float for v in metrics.values())
+
+
 def test_run_cell_uses_the_cells_stream():
     cell = Cell("planted/noisy", 1, {"a": 1, "b": 0.1}, 0)
     result = run_cell(cell, P.run_noisy)
@@ -193,16 +201,18 @@ def test_sweep_argument_errors(tmp_path, kwargs, exc, match):
         sweep(claim, **args)
 
 
-def _local_run(params, rng):
-    return {"v": 1.0}
-
-
 def test_processes_need_a_module_level_run(tmp_path):
     closure = Claim(**{**{f: getattr(P.NOISY, f) for f in P.NOISY.__dataclass_fields__},
                        "run": lambda params, rng: {"v": 1.0}})
     with pytest.raises(TypeError, match="run: expected a module-level function"):
         sweep(closure, scale="smoke", executor="processes", store=tmp_path / "s.sqlite",
               progress=False)
+    with pytest.raises(TypeError, match="run: expected a module-level function"):
+        sweep(closure, scale="smoke", executor=ProcessExecutor(1), store=tmp_path / "s.sqlite",
+              progress=False)
+    # in-process, a closure is fine
+    assert sweep(closure, scale="smoke", executor="serial", store=tmp_path / "s.sqlite",
+                 progress=False).ran == 12
 
 
 # -- sweep (processes) -----------------------------------------------------------------------
