@@ -44,6 +44,7 @@ __all__ = [
 PAPER_MODULES: tuple[str, ...] = (
     "theory.copg",
     "theory.dual_rl",
+    "theory.reward_free",
 )
 
 #: Environment variable naming extra (test-only) claim modules, comma-separated.

@@ -262,20 +262,22 @@ def exact_oracle_values(phi, thetas, rewards, Ginv_u, Ginv_v, beta: float, s1: i
     n = pols.shape[0]
     out = np.zeros((thetas.shape[0], R.shape[0]))
     sidx = np.arange(S)[None, :]
+    N = R.shape[0]
     for c, theta in enumerate(thetas):
-        for j, r in enumerate(R):
-            V = np.zeros((n, S))
-            W = np.zeros((n, S))
-            for h in range(H - 1, -1, -1):
-                a = pols[:, h, :]  # (n, S)
-                f = phi[sidx, a]  # (n, S, S', d)
-                psiV = np.einsum("psnd,pn->psd", f, V)
-                psiW = np.einsum("psnd,pn->psd", f, W)
-                u = np.minimum(1.0, beta * np.sqrt(np.maximum(np.einsum("psi,ij,psj->ps", psiV, Ginv_u, psiV), 0)))
-                bon = 2.0 * beta * np.sqrt(np.maximum(np.einsum("psi,ij,psj->ps", psiW, Ginv_v, psiW), 0))
-                W = np.clip(u + bon + psiW @ theta, 0.0, 1.0)
-                V = np.clip(r[h][sidx, a] + psiV @ theta, 0.0, 1.0)
-            out[c, j] = W[:, s1].max()
+        V = np.zeros((N, n, S))  # pseudo-values, one per (reward, policy)
+        Wn = np.zeros((N, n, S))  # Vhat, one per (reward, policy)
+        for h in range(H - 1, -1, -1):
+            a = pols[:, h, :]  # (n, S)
+            f = phi[sidx, a]  # (n, S, S', d)
+            psiV = np.einsum("psnd,rpn->rpsd", f, V, optimize=True)
+            u = np.minimum(1.0, beta * np.sqrt(np.maximum(
+                np.einsum("rpsi,ij,rpsj->rps", psiV, Ginv_u, psiV), 0)))
+            psiW = np.einsum("psnd,rpn->rpsd", f, Wn, optimize=True)
+            bon = 2.0 * beta * np.sqrt(np.maximum(np.einsum("rpsi,ij,rpsj->rps", psiW, Ginv_v, psiW), 0))
+            Wn = np.clip(u + bon + psiW @ theta, 0.0, 1.0)
+            rr = R[:, h][:, sidx, a]  # (N, n, S)
+            V = np.clip(rr + psiV @ theta, 0.0, 1.0)
+        out[c] = Wn[:, :, s1].max(axis=1)
     return out
 
 
@@ -287,28 +289,24 @@ class _ConfidenceSet:
         self.kept_c = np.zeros((0, d))
         self.kept_G = np.zeros((0, d, d))
         self.kept_b = np.zeros(0)
-        self.last_c = np.zeros((0, d))
-        self.last_G = np.zeros((0, d, d))
-        self.last_b = np.zeros(0)
 
     def add(self, centres, Gs, beta, keep: bool):
         b = np.full(centres.shape[0], beta)
-        self.last_c, self.last_G, self.last_b = centres.copy(), Gs.copy(), b
         if keep:
             self.kept_c = np.concatenate([self.kept_c, centres])
             self.kept_G = np.concatenate([self.kept_G, Gs])
             self.kept_b = np.concatenate([self.kept_b, b])
+        self.all_c = np.concatenate([self.kept_c, centres])
+        self.all_G = np.concatenate([self.kept_G, Gs])
+        self.all_b = np.concatenate([self.kept_b, b])
 
     def violation(self, thetas) -> np.ndarray:
         """``max_c ||theta - centre_c||_{G_c} / beta_c`` for each row of ``thetas (n, d)``."""
-        c = np.concatenate([self.kept_c, self.last_c])
-        if c.shape[0] == 0:
+        if not hasattr(self, "all_c"):
             return np.zeros(thetas.shape[0])
-        G = np.concatenate([self.kept_G, self.last_G])
-        b = np.concatenate([self.kept_b, self.last_b])
-        diff = thetas[:, None, :] - c[None]
-        q = np.einsum("nci,cij,ncj->nc", diff, G, diff)
-        return (np.sqrt(np.maximum(q, 0.0)) / b[None]).max(axis=1)
+        diff = thetas[:, None, :] - self.all_c[None]  # (n, c, d)
+        q = (np.matmul(self.all_G[None], diff[..., None])[..., 0] * diff).sum(axis=2)
+        return (np.sqrt(np.maximum(q, 0.0)) / self.all_b[None]).max(axis=1)
 
 
 def explore_hf(
