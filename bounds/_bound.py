@@ -133,36 +133,78 @@ _REFERENCE = {
 }
 
 
-def _const(e: sp.Expr) -> float:
+class _Ctx:
+    """One leading-order analysis: the moving symbol, the direction, the fixed values."""
+
+    __slots__ = ("x", "inverse", "ref", "memo")
+
+    def __init__(self, x: sp.Symbol, inverse: bool, ref: dict):
+        self.x, self.inverse, self.ref, self.memo = x, inverse, ref, {}
+
+
+_NUMERIC = {
+    sp.Add: math.fsum,
+    sp.Mul: math.prod,
+    sp.Max: max,
+    sp.Min: min,
+}
+
+
+def _num(e: sp.Expr, ref: dict) -> float:
+    """Float value of an expression free of the moving symbol, the others at ``ref``.
+
+    A small evaluator over the supported constructs: cheaper than ``subs``/``evalf``, which
+    rebuild every ``Max`` (SymPy re-derives its arguments' order relations)."""
+    if e.is_Number or e.is_NumberSymbol:
+        return float(e)
+    if e.is_Symbol:
+        return float(ref[e])
+    head = type(e)
+    if head in _NUMERIC:
+        return _NUMERIC[head]([_num(a, ref) for a in e.args])
+    if head is sp.Pow:
+        b, k = (_num(a, ref) for a in e.args)
+        if b < 0 and not float(k).is_integer():
+            raise ValueError("fractional power of a negative number")
+        return b**k
+    if head is sp.log:
+        return math.log(_num(e.args[0], ref))
+    if head is sp.exp:
+        return math.exp(_num(e.args[0], ref))
+    return float(e.evalf(subs=ref))
+
+
+def _const(e: sp.Expr, ref: dict) -> float:
     try:
-        c = float(e)
-    except (TypeError, ValueError):
+        c = _num(e, ref)
+    except (TypeError, ValueError, OverflowError, KeyError):
         raise NotImplementedError(f"{e} is not a real number at the reference values") from None
     if not math.isfinite(c):
         raise NotImplementedError(f"{e} is not finite at the reference values")
     return c
 
 
-def _leading(e: sp.Expr, x: sp.Symbol, memo: dict | None = None):
+def _leading(e: sp.Expr, ctx: _Ctx):
     """Memoised :func:`_leading_uncached` (bounds repeat subexpressions such as a radius)."""
-    if memo is None:
-        memo = {}
+    memo = ctx.memo
     if e not in memo:
-        memo[e] = _leading_uncached(e, x, memo)
+        memo[e] = _leading_uncached(e, ctx)
     return memo[e]
 
 
-def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
-    """Leading behaviour of ``e`` (whose only symbol is ``x``) as ``x -> oo``:
-    ``(order, coeff)`` meaning ``e ~ coeff * x^p (log x)^q (log log x)^r`` with
-    ``order = (p, q, r)`` exact numbers and ``coeff`` a float; or ``_ZERO``."""
+def _leading_uncached(e: sp.Expr, ctx: _Ctx):
+    """Leading behaviour of ``e`` as ``t -> oo``, where ``t = x`` (or ``t = 1/x`` when
+    ``ctx.inverse``, for ``x -> 0``): ``(order, coeff)`` meaning
+    ``e ~ coeff * t^p (log t)^q (log log t)^r`` with ``order = (p, q, r)`` exact numbers and
+    ``coeff`` a float (other symbols at ``ctx.ref``); or ``_ZERO``."""
+    x = ctx.x
     if not e.has(x):
-        c = _const(e)
+        c = _const(e, ctx.ref)
         return _ZERO if c == 0.0 else (_ZERO_ORDER, c)
     if e == x:
-        return (sp.Integer(1), sp.Integer(0), sp.Integer(0)), 1.0
+        return (sp.Integer(-1 if ctx.inverse else 1), sp.Integer(0), sp.Integer(0)), 1.0
     if isinstance(e, sp.Add):
-        parts = [p for p in (_leading(t, x, memo) for t in e.args) if p is not _ZERO]
+        parts = [p for p in (_leading(t, ctx) for t in e.args) if p is not _ZERO]
         if not parts:
             return _ZERO
         top = max(p[0] for p in parts)
@@ -174,7 +216,7 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
     if isinstance(e, sp.Mul):
         order, coeff = list(_ZERO_ORDER), 1.0
         for f in e.args:
-            lf = _leading(f, x, memo)
+            lf = _leading(f, ctx)
             if lf is _ZERO:
                 return _ZERO
             order = [a + b for a, b in zip(order, lf[0])]
@@ -184,8 +226,8 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
         base, k = e.args
         if k.has(x):
             raise NotImplementedError(f"exponent depending on {x} in {e}")
-        k_num = k if k.is_Rational else sp.Float(_const(k))
-        lb = _leading(base, x, memo)
+        k_num = k if k.is_Rational else sp.Float(_const(k, ctx.ref))
+        lb = _leading(base, ctx)
         if lb is _ZERO:
             if k_num > 0:
                 return _ZERO
@@ -194,7 +236,7 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
             raise NotImplementedError(f"{e}: a fractional power of a negative term")
         return tuple(k_num * o for o in lb[0]), lb[1] ** float(k_num)
     if isinstance(e, sp.log):
-        la = _leading(e.args[0], x, memo)
+        la = _leading(e.args[0], ctx)
         if la is _ZERO:
             raise NotImplementedError(f"{e}: logarithm of a vanishing term")
         (p, q, r), c = la
@@ -208,10 +250,10 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
             raise NotImplementedError(f"{e}: triple logarithm in {x}")
         if abs(c - 1.0) <= _REL_TOL:
             # log(1 + u) ~ u when u -> 0 (the argument tends to exactly 1)
-            return _leading(e.args[0] - 1, x, memo)
+            return _leading(e.args[0] - 1, ctx)
         return _ZERO_ORDER, math.log(c)
     if isinstance(e, sp.exp):
-        la = _leading(e.args[0], x, memo)
+        la = _leading(e.args[0], ctx)
         if la is _ZERO:
             return _ZERO_ORDER, 1.0
         if la[0] == _ZERO_ORDER:
@@ -220,16 +262,16 @@ def _leading_uncached(e: sp.Expr, x: sp.Symbol, memo: dict):
             return _ZERO_ORDER, 1.0
         raise NotImplementedError(f"{e}: exponential of a growing term")
     if isinstance(e, (sp.Max, sp.Min)):
-        return _leading_extremum(e, x, memo)
+        return _leading_extremum(e, ctx)
     raise NotImplementedError(f"{type(e).__name__} ({e}) is not supported by the leading-order analysis")
 
 
-def _leading_extremum(e, x, memo):
+def _leading_extremum(e, ctx):
     """Max/Min of terms: compare their eventual signs, then their orders."""
     is_max = isinstance(e, sp.Max)
     cands = []  # (sign, order, coeff)
     for a in e.args:
-        la = _leading(a, x, memo)
+        la = _leading(a, ctx)
         if la is _ZERO:
             cands.append((0, None, 0.0))
         else:
@@ -252,11 +294,8 @@ def _references(expr: sp.Expr, x: sp.Symbol, at: Mapping[str, Any] | None) -> li
         missing = [s.name for s in others if s.name not in at]
         if missing:
             fail("at", f"a value for every other symbol {[s.name for s in others]}", f"no value for {missing[0]!r}")
-        return [{s: sp.Float(check_real(s.name, at[s.name], low=0, low_open=True)) for s in others}]
-    sets = []
-    for i in range(3):
-        sets.append({s: sp.Float(_REFERENCE.get(s.name, (3.0, 7.0, 1.7))[i]) for s in others})
-    return sets
+        return [{s: check_real(s.name, at[s.name], low=0, low_open=True) for s in others}]
+    return [{s: _REFERENCE.get(s.name, (3.0, 7.0, 1.7))[i] for s in others} for i in range(3)]
 
 
 def power_order(expr: sp.Expr, x: sp.Symbol, towards: Any = sp.oo, at: Mapping[str, Any] | None = None) -> sp.Expr:
@@ -274,12 +313,10 @@ def power_order(expr: sp.Expr, x: sp.Symbol, towards: Any = sp.oo, at: Mapping[s
     expr = sp.sympify(expr)
     results = set()
     for ref in _references(expr, x, at):
-        e = expr.xreplace(ref)
-        if towards == 0:
-            t = sp.Dummy("t", positive=True)
-            lead, sign = _leading(e.xreplace({x: 1 / t}), t), -1
-        else:
-            lead, sign = _leading(e, x), 1
+        # towards 0: analyse in t = 1/x (the base case x returns t^-1); d log B / d log x
+        # = -d log B / d log t
+        inverse = towards == 0
+        lead, sign = _leading(expr, _Ctx(x, inverse, ref)), (-1 if inverse else 1)
         if lead is _ZERO:
             raise NotImplementedError(f"{expr} vanishes identically as {x} -> {towards}")
         results.add(sign * lead[0][0])
@@ -412,7 +449,9 @@ class Bound:
         missing = [nm for nm in names if nm not in given]
         if missing:
             fail(what, f"a value for every symbol of {self.name} {names}", f"no value for {missing[0]!r}")
-        extra = sorted(given - set(names))
+        # declared symbols the bound does not depend on are ignored (one point can be passed
+        # to several bounds); any other name is a typo
+        extra = sorted(given - set(names) - set(symbols))
         if extra:
             fail(what, f"values only for the symbols of {self.name} {names}", f"unknown name {extra[0]!r}")
         arrays = []
@@ -451,6 +490,8 @@ class Bound:
 
         Returns a float when every value is a scalar, else a broadcast array. Values outside
         the theorem's domain (e.g. ``delta >= 1``) are not rejected; the result may be NaN.
+        Values for declared symbols the bound does not contain are ignored (so one point
+        serves several bounds); any other name is an error.
         """
         return self._eval_expr(self.expr, "expr", values)
 
@@ -472,7 +513,11 @@ class Bound:
         subs = {}
         for k, v in along.items():
             subs[_symbol_key(self.expr, k, "along")] = sp.sympify(v, locals=dict(symbols))
-        return self.expr.subs(subs)
+        key = ("path", tuple(sorted((str(k), str(v)) for k, v in subs.items())))
+        cache = self._cache()
+        if key not in cache:
+            cache[key] = self.expr.subs(subs)
+        return cache[key]
 
     def exponent(self, symbol: Any, towards: Any = sp.oo, along: Mapping[Any, Any] | None = None,
                  at: Mapping[str, Any] | None = None) -> sp.Expr:
