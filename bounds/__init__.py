@@ -7,6 +7,13 @@
   bootstrap interval over replicates.
 * Paper modules: :mod:`bounds.reward_free` (HF-UCRL-RFE++ and its baselines).
 
+Which exponent a claim uses: ``predicted`` = :meth:`Bound.exponent` (the asymptotic
+slope, what an ``O~(.)`` theorem states; exact, log factors ignored); the tolerance is
+reasoned with :meth:`Bound.range_exponent` over the swept grid (how far log factors move
+the finite-range slope). Decide with ``theory.Verdict.from_interval(q, fit.slope,
+fit.interval, predicted, tol)``; ``fit_rate`` raises ``ValueError`` when no interval
+exists (one replicate, one x value): report INCONCLUSIVE then.
+
 ``bounds`` knows formulas, not simulators, and does not import ``theory``.
 """
 

@@ -38,10 +38,9 @@ function zero.
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np

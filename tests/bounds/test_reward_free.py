@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bounds import H, K, d, delta, epsilon, reward_free as rf
+from bounds import H, K, d, epsilon, reward_free as rf
 
 POINT = dict(epsilon=0.1, d=4.0, H=16.0, delta=0.01, B=2.0)
 
