@@ -46,6 +46,8 @@ def run_sleepy(params, rng):
 
 
 def run_crash_once(params, rng):
+    if params["marker"] == "unset":
+        raise ValueError("planted/crash_once: set the marker parameter to a path in tmp_path")
     if params["i"] == params["crash_at"]:
         try:
             fd = os.open(params["marker"], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
