@@ -280,6 +280,7 @@ def test_planning_gap_matches_hard_instance_formula():
         assert suboptimality(m.P, pi, R)[0] == pytest.approx(hi.gaps()[a], abs=1e-12)
 
 
+@pytest.mark.slow
 def test_learning_reduces_suboptimality():
     """End to end: HF exploration on a small instance improves the worst-case planning error
     from the first to the last checkpoint (averaged over 3 seeds)."""

@@ -24,6 +24,7 @@ def test_incremental_matches_solve_after_every_sample(seed, d, n, lam):
     np.testing.assert_allclose(reg.Ginv @ reg.G, np.eye(d), atol=1e-7)
 
 
+@pytest.mark.slow
 def test_long_stream_stays_accurate():
     rng = np.random.default_rng(0)
     d, n = 16, 5000

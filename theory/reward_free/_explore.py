@@ -31,9 +31,10 @@ k^2 H^2 / delta)``. The theoretical radius is far too conservative to simulate (
 Concrete choices where the paper is silent (notes A3) -- deviations, reported:
 
 * **Oracle** (A3.1). ``R`` is a finite dictionary ``R_N`` (``_planning.reward_dictionary``).
-  ``theta`` candidates are the current level-0 estimates of both series and the previous
-  ``theta_{k-1}``, kept if inside ``U_k`` (if none is, the one with the smallest constraint
-  violation is used and the episode is counted in ``outside_U``); no SOCP projection.
+  ``theta`` candidates are the current level-0 estimates of both series, kept if inside
+  ``U_k``; if neither is, the previous ``theta_{k-1}`` if it still is, else the estimate with
+  the smallest constraint violation (the episode is then counted in ``outside_U``); no SOCP
+  projection.
   For each (theta, r) one *backward-greedy* pass chooses ``pi_h(s)`` maximising ``Vhat_h(s)``
   given the already fixed later steps (exact for the ``Vhat`` recursion, greedy for the
   coupling through ``u``); the best (theta, r, pi) is kept. :func:`exact_oracle_values`
@@ -397,12 +398,13 @@ def explore_hf(
     c_ptr = 0
     for k in range(1, K + 1):
         t0 = time.perf_counter()
-        cand = [thetas[0, 0], thetas[1, 0]] + ([theta_prev] if theta_prev is not None else [])
-        cand = np.array(cand)
+        cand = thetas[:, 0]  # level-0 estimates of the hat and tilde series, (2, d)
         viol = cs.violation(cand)
         inside = viol <= 1.0 + 1e-12
         if inside.any():
             cand = cand[inside]
+        elif theta_prev is not None and cs.violation(theta_prev[None])[0] <= 1.0 + 1e-12:
+            cand = theta_prev[None]
         else:
             outside += 1
             cand = cand[[int(np.argmin(viol))]]
