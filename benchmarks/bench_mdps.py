@@ -44,7 +44,6 @@ import numpy as np
 from benchmarks._common import interleaved_best, measure_bandwidth, measure_fma_rate
 
 import mdps
-from mdps._kernels import PARALLEL_MIN_WORK
 
 A, H = 10, 50
 R_BATCH = 64
@@ -158,13 +157,15 @@ def run(quick: bool = False) -> dict:
         mdps.backward_induction(model)  # warm (compiled or loaded from cache)
         for fn in refs.values():
             fn()
-        n = repeat if S <= 1000 else 2
+        n = repeat
         fns = {"ours": lambda: mdps.backward_induction(model),
+               "ours_one_thread": lambda: mdps.backward_induction(model, parallel=False),
                "ours_threads": lambda: mdps.backward_induction(model, parallel=True), **refs}
         fns["ours_threads"]()
+        fns["ours_one_thread"]()
         t = interleaved_best(fns, n)
-        row = {"ours_s": t["ours"], "ours_threads_s": t["ours_threads"],
-               "parallel_default": bool(S * A * S >= PARALLEL_MIN_WORK)}
+        row = {"ours_s": t["ours"], "ours_one_thread_s": t["ours_one_thread"],
+               "ours_threads_s": t["ours_threads"], "load_average": os.getloadavg()[0]}
         for k in refs:
             row[f"{k}_s"] = t[k]
             row[f"ratio_{k}"] = t[k] / t["ours"]
@@ -218,18 +219,18 @@ def report(res: dict) -> str:
         f"BLAS multiply-add rate: {res['fma_rate_G']:.1f} G/s.",
         "",
         "Columns: times (best of a few, interleaved); 'x ref' = t(ref) / t(ours, default);"
-        " 'thr ms' = ours forced onto all threads (parallel=True); roofline = "
-        "(P bytes per pass / bandwidth) / t(ours).",
-        f"{'S':>6} {'ours ms':>9} {'thr ms':>9} {'numpy ms':>9} {'qe ms':>9} {'mdpt ms':>9}"
-        f" {'x numpy':>8} {'x qe':>7} {'x mdpt':>7} {'roofline':>9}",
+        " '1thr'/'2thr' = ours with parallel=False/True; roofline = "
+        "(P bytes per pass / bandwidth) / t(ours); load = 1-min load average.",
+        f"{'S':>6} {'ours ms':>9} {'1thr ms':>9} {'2thr ms':>9} {'numpy ms':>9} {'qe ms':>9} {'mdpt ms':>9}"
+        f" {'x numpy':>8} {'x qe':>7} {'x mdpt':>7} {'roofline':>9} {'load':>5}",
     ]
     for S, row in res["sizes"].items():
         ms = lambda k: _fmt(row.get(k, math.nan) * 1e3, ".3f")  # noqa: E731
         lines.append(
-            f"{S:>6} {ms('ours_s'):>9} {ms('ours_threads_s'):>9} {ms('numpy_s'):>9} {ms('quantecon_s'):>9} "
+            f"{S:>6} {ms('ours_s'):>9} {ms('ours_one_thread_s'):>9} {ms('ours_threads_s'):>9} {ms('numpy_s'):>9} {ms('quantecon_s'):>9} "
             f"{ms('mdptoolbox_s'):>9} {_fmt(row.get('ratio_numpy')):>8} "
             f"{_fmt(row.get('ratio_quantecon')):>7} {_fmt(row.get('ratio_mdptoolbox')):>7} "
-            f"{_fmt(row['roofline_fraction']):>9}")
+            f"{_fmt(row['roofline_fraction']):>9} {row['load_average']:>5.1f}")
     for name, why in res["skipped"].items():
         lines.append(f"  {name} skipped: {why}")
     lines.append("")

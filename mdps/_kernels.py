@@ -44,14 +44,14 @@ from numba import njit, prange
 #: LLVM fast-math flags: allow reassociation and FMA contraction, keep inf/nan semantics.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
-#: Multiply-adds per step from which the public solvers pick the prange (multi-threaded)
-#: variants by default (2**22 is S*A*S at about S = 650, A = 10). Each step is one parallel
-#: region; on an idle machine a region costs microseconds, but when the cores are busy with
-#: other processes (a sweep running one worker per core) every region waits for a descheduled
-#: thread, and measured runs at S = 200 were 10x slower than one thread. Only steps long
-#: enough to amortise that (the DRAM-bound sizes, where two cores also add bandwidth) go
-#: parallel unless the caller asks (``parallel=True``).
-PARALLEL_MIN_WORK = 1 << 22
+#: Multiply-adds per step from which the public solvers may pick the prange (multi-threaded)
+#: variants by default (2**18 is S*A*S at about S = 160, A = 10). Each step is one parallel
+#: region: on an idle machine a region costs microseconds and two cores double the cache
+#: and memory bandwidth, but when the cores are busy with other processes (a sweep running
+#: one worker per core) every region waits for a descheduled thread -- measured at S = 200
+#: under a load of 8 on 2 cores: 10x slower than one thread. The default therefore also
+#: requires an idle core (see ``mdps._solvers._parallel``).
+PARALLEL_MIN_WORK = 1 << 18
 
 
 class VIOptions(NamedTuple):

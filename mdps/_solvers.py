@@ -30,6 +30,7 @@ step for all ``R`` rewards.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -200,10 +201,24 @@ def _discounted_reward(mdp: DiscountedMDP, r):
     return r, r.ndim == 3
 
 
+def _idle_cores() -> float:
+    """CPUs minus the 1-minute load average (which counts this process while it runs)."""
+    try:
+        return (os.cpu_count() or 1) - os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average on this platform
+        return float(os.cpu_count() or 1)
+
+
 def _parallel(work: int, parallel) -> bool:
-    """Use the multi-threaded kernel? ``parallel``: None (by size), True or False."""
+    """Use the multi-threaded kernel? ``parallel``: None (automatic), True or False.
+
+    Automatic: only when a step has ``>= PARALLEL_MIN_WORK`` multiply-adds, Numba may use
+    more than one thread, and at least half a core is idle by the 1-minute load average
+    (threads fighting other processes for the cores make per-step parallel regions several
+    times slower than one thread). The choice never changes results, only speed."""
     if parallel is None:
-        return work >= K.PARALLEL_MIN_WORK and numba.get_num_threads() > 1
+        return (work >= K.PARALLEL_MIN_WORK and numba.get_num_threads() > 1
+                and _idle_cores() >= 0.5)
     if not isinstance(parallel, (bool, np.bool_)):
         fail("parallel", "None, True or False", repr(parallel), TypeError)
     return bool(parallel)
@@ -245,10 +260,12 @@ def backward_induction(mdp: TabularMDP, r=None, *, parallel=None) -> FiniteHoriz
         ``None`` (the model's reward), one reward ``(S, A)``, or a batch ``(R, S, A)`` /
         ``(R, H, S, A)``; a batch is solved in one pass over ``P`` per step.
     parallel : None, True or False
-        Split the states of each step over Numba's threads. ``None`` (default) does so only
-        for large problems (``S*A*S*R >= mdps._kernels.PARALLEL_MIN_WORK``); pass ``False``
-        inside processes that already occupy every core (sweep workers), ``True`` on an idle
-        multi-core machine for mid-sized problems. Results do not depend on it.
+        Split the states of each step over Numba's threads. ``None`` (default) does so for
+        problems with ``S*A*S*R >= mdps._kernels.PARALLEL_MIN_WORK`` when Numba has more
+        than one thread and the 1-minute load average leaves a core idle. Pass ``False`` (or
+        call ``numba.set_num_threads(1)``) in processes that share the cores with others,
+        such as sweep workers: the load average lags by up to a minute. Results do not
+        depend on it.
 
     Returns
     -------
