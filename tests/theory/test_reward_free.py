@@ -188,19 +188,35 @@ def test_oracle_kernel_matches_reference_recursion(seed, beta):
             assert values[c, n] == pytest.approx(W[0, 0], abs=1e-12)
 
 
+def _unsaturated_draws(n, seed0=0):
+    """Oracle inputs where Vhat < 1 (the informative regime): tiny instances (S=3, A=2,
+    H=3: 512 policies), Gram matrices of a few hundred samples, small beta."""
+    for seed in range(seed0, seed0 + n):
+        rng = np.random.default_rng(seed)
+        mdp = random_linear_mixture_mdp(3, 2, 3, 3, rng, alpha=0.1)
+        X = rng.normal(size=(300, 3)) * 0.3
+        Gi = np.linalg.inv(np.eye(3) + X.T @ X)
+        thetas = np.stack([mdp.theta, mdp.theta + 0.05 * rng.normal(size=3)])
+        yield mdp, thetas, Gi, float(rng.uniform(0.5, 3.0))
+
+
 def test_oracle_fidelity_against_enumeration():
-    """E6 on tiny instances (S=3, A=2, H=3: 512 policies): the backward-greedy oracle never
-    exceeds the exact maximum (certificate) and reaches >= 95% of it in >= 95% of episodes.
-    Larger measurement: the notebook; 2 seeds x 15 episodes keep the test fast."""
-    ratios = []
-    for seed in range(2):
-        mdp = _mdp(100 + seed, S=3, A=2, d=3, H=3)
-        res = explore_hf(mdp.phi, mdp.P, 3, 15, reward_dictionary(3, 2, 3)[:7], np.random.default_rng(seed),
-                         HFConfig(radius_scale=0.01), exact_check=True)
-        ratios.append(res.exact_ratio)
-    r = np.concatenate(ratios)
-    assert r.max() <= 1.0 + 1e-9  # a heuristic cannot beat the exact maximiser
-    assert np.mean(r >= 0.95) >= 0.95
+    """E6 on tiny instances, in the unsaturated regime: the exact maximum (enumeration of all
+    512 policies) bounds both oracles (certificate); local search never loses to the greedy
+    pass; and the refined oracle (improve=3) reaches >= 95% of the exact value on average.
+    Measured (480 exploration episodes, notebook): greedy mean 0.93-0.96, refined 0.98-0.998."""
+    R = reward_dictionary(3, 2, 3)[:7]
+    greedy_r, refined_r = [], []
+    for mdp, thetas, Gi, beta in _unsaturated_draws(12):
+        ex = exact_oracle_values(mdp.phi, thetas, R, Gi, Gi, beta)
+        g = oracle(mdp.phi, thetas, R, Gi, Gi, beta)[0]
+        f = oracle(mdp.phi, thetas, R, Gi, Gi, beta, improve=3)[0]
+        assert np.all(g <= ex + 1e-9) and np.all(f <= ex + 1e-9)
+        assert np.all(f >= g - 1e-12)
+        greedy_r.append(g.max() / ex.max())
+        refined_r.append(f.max() / ex.max())
+    assert np.mean(refined_r) >= 0.95
+    assert np.mean(refined_r) >= np.mean(greedy_r)
 
 
 # ----------------------------------------------------------------------------- episode kernel

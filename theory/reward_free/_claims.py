@@ -166,7 +166,7 @@ def analyse_k_rate(table) -> Verdict:
     rep = np.repeat(np.arange(Y.shape[0]), win.sum())
     n_zero = int((y <= 0).sum())
     details = {"radius_scale": _scale(table), "K_max": float(K_max), "zero_points_dropped": n_zero,
-               "c_min_median": float(np.nanmedian(table["c_min"])),
+               "c_min_median": float(np.nanmedian(table["c_min"])), "c_min_max": float(np.nanmax(table["c_min"])),
                "mean_subopt_at_K_max": float(Y[:, -1].mean())}
     try:
         f = _fit(x, y, rep)
@@ -249,7 +249,8 @@ def _rate_verdict(table, xcol, predicted, quantity, extra_reason, xfun=lambda v:
     rep = table["replicate"].to_numpy()
     censored = int(np.isnan(y).sum())
     details = {"radius_scale": _scale(table), "censored": censored, "cells": len(y),
-               "c_min_median": float(np.nanmedian(table["c_min"]))}
+               "c_min_median": float(np.nanmedian(table["c_min"])), "c_min_max": float(np.nanmax(table["c_min"])),
+               "cells_with_theta_outside": int((table["c_min"] > _scale(table)).sum())}
     for col, name in (("k_eps_uniform", "uniform"), ("k_eps_ucrl", "ucrl_rfe")):
         try:
             fb = _fit(x, table[col].to_numpy(float), rep)
@@ -360,7 +361,9 @@ def analyse_horizon(table) -> Verdict:
     yc = table["k_eps_ucrl"].to_numpy(float)
     cens, cens_c = int(np.isnan(y).sum()), int(np.isnan(yc).sum())
     details = {"radius_scale": _scale(table), "censored": cens, "censored_ucrl": cens_c,
-               "cells": len(y), "c_min_median": float(np.nanmedian(table["c_min"]))}
+               "cells": len(y), "c_min_median": float(np.nanmedian(table["c_min"])),
+               "c_min_max": float(np.nanmax(table["c_min"])),
+               "cells_with_theta_outside": int((table["c_min"] > _scale(table)).sum())}
     q = "log-log slope of K_eps in H (HF-UCRL-RFE++)"
     try:
         fc = _fit(x, yc, rep)
@@ -379,12 +382,16 @@ def analyse_horizon(table) -> Verdict:
     except ValueError as e:
         return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), 0.3, 0.0, f"no fit: {e}",
                        details)
+    shown = bool(details.get("ucrl_lo", math.nan) > 0.3)
+    details["ucrl_contrast_shown"] = float(shown)
+    contrast = ("the contrast is shown (UCRL-RFE's slope interval lies above 0.3)" if shown else
+                "the contrast is NOT reproduced at this scale (UCRL-RFE's slope interval reaches 0.3 or below)")
     return Verdict.at_most(
         q, f.slope, f.interval, 0.3,
         reason=("Horizon-free: K_eps = O~(d^2/eps^2) with H only in log factors; polylog(H) over "
                 "H in [4, 128] moves the slope by <= ~0.2-0.3 (beta^2 ~ log^2(KH)), so the bound is "
                 "0.3 (notes C2-E3). UCRL-RFE side by side (theory H^3 at total reward <= 1): slope "
-                f"{details.get('ucrl_slope', math.nan):.3g}. radius_scale={_scale(table):g}; "
+                f"{details.get('ucrl_slope', math.nan):.3g}: {contrast}. radius_scale={_scale(table):g}; "
                 f"{cens} HF / {cens_c} UCRL-RFE runs censored at K_max and dropped."),
         details=details)
 

@@ -82,10 +82,13 @@ class HFConfig:
     ``B = sqrt(d)`` (the norm bound of the C1 generator), ``lam = d / B^2``.
 
     ``radius_scale`` multiplies every confidence radius (the theoretical one is ~1e3).
+    ``improve`` is the number of local-search sweeps of the oracle after its backward-greedy
+    pass (0 = greedy only; a sweep costs ~ H S A evaluations: small instances only).
     """
 
     radius_scale: float = 0.1
     M: int = 4
+    improve: int = 0
     delta: float = 0.1
     alpha: float | None = None
     gamma: float | None = None
@@ -95,6 +98,7 @@ class HFConfig:
     def __post_init__(self):
         check_real("radius_scale", self.radius_scale, low=0.0, low_open=True)
         check_int("M", self.M, minimum=1, maximum=30)
+        check_int("improve", self.improve, minimum=0)
         check_real("delta", self.delta, low=0.0, high=1.0, low_open=True, high_open=True)
         for name in ("alpha", "gamma", "B", "lam"):
             v = getattr(self, name)
@@ -199,7 +203,7 @@ def _chol(Ginv: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(U * np.sqrt(np.maximum(w, 0.0)))
 
 
-def _oracle_arrays(phi, phi2, thetas, R, Ginv_u, Ginv_v, beta, s1):
+def _oracle_arrays(phi, phi2, thetas, R, Ginv_u, Ginv_v, beta, s1, n_iter=0):
     """Unvalidated oracle call; ``phi2 = phi.reshape(S*A*S, d)``."""
     S, A = phi.shape[:2]
     C, N, H = thetas.shape[0], R.shape[0], R.shape[1]
@@ -211,11 +215,12 @@ def _oracle_arrays(phi, phi2, thetas, R, Ginv_u, Ginv_v, beta, s1):
     phiL_u = (phi2 @ _chol(Ginv_u)).reshape(phi.shape)
     phiL_v = (phi2 @ _chol(Ginv_v)).reshape(phi.shape)
     Pts = np.ascontiguousarray((phi2 @ thetas.T).T.reshape(C, S, A, S))
-    _kernels.oracle_batch(phiL_u, phiL_v, Pts, R, float(beta), int(s1), values, raws, pis, Vs, Vh)
+    _kernels.oracle_batch(phiL_u, phiL_v, Pts, R, float(beta), int(s1), int(n_iter), values, raws, pis,
+                          Vs, Vh)
     return values, raws, pis, Vs, Vh
 
 
-def oracle(phi, thetas, rewards, Ginv_u, Ginv_v, beta: float, s1: int = 0):
+def oracle(phi, thetas, rewards, Ginv_u, Ginv_v, beta: float, s1: int = 0, improve: int = 0):
     """The backward-greedy exploration oracle over theta candidates and a reward set.
 
     ``thetas (C, d)``, ``rewards (N, H, S, A)``, ``Ginv_u``/``Ginv_v (d, d)`` the inverse frozen
@@ -235,7 +240,8 @@ def oracle(phi, thetas, rewards, Ginv_u, Ginv_v, beta: float, s1: int = 0):
     check_shape("Ginv_v", Ginv_v, (d, d), "(d, d)")
     beta = check_real("beta", beta, low=0.0)
     s1 = check_int("s1", s1, minimum=0, maximum=S - 1)
-    return _oracle_arrays(phi, phi.reshape(-1, d), thetas, R, Ginv_u, Ginv_v, beta, s1)
+    improve = check_int("improve", improve, minimum=0)
+    return _oracle_arrays(phi, phi.reshape(-1, d), thetas, R, Ginv_u, Ginv_v, beta, s1, improve)
 
 
 def _all_policies(S: int, A: int, H: int) -> np.ndarray:
@@ -409,7 +415,7 @@ def explore_hf(
             outside += 1
             cand = cand[[int(np.argmin(viol))]]
         values, raws, pis, Vs, Vh = _oracle_arrays(phi, phi2, cand, R, Ginv_frz[1, 0], Ginv_frz[0, 0],
-                                                   beta_K, s1)
+                                                   beta_K, s1, config.improve)
         # argmax of the clipped value; ties (clip at 1) broken by the unclipped recursion
         top = values >= values.max() - 1e-12
         ci, ni = np.unravel_index(int(np.argmax(np.where(top, raws, -np.inf))), values.shape)

@@ -207,9 +207,61 @@ def oracle_pass(phiL_u, phiL_v, Pt, r, beta, s1, pi, V, Vhat):
 
 
 @njit(cache=True)
-def oracle_batch(phiL_u, phiL_v, Pts, R, beta, s1, values, raws, pis, Vs, Vhats):
-    """``oracle_pass`` for every (theta candidate c, reward n): ``values[c, n] = Vhat_1(s1)``
-    and ``raws[c, n]`` its unclipped tie-break value.
+def evaluate_pass(phiL_u, phiL_v, Pt, r, beta, pi, V, Vhat):
+    """``V`` and ``Vhat`` of a *fixed* deterministic policy ``pi (H, S)`` (same recursion as
+    ``oracle_pass`` without the argmax)."""
+    H = r.shape[0]
+    S = Pt.shape[0]
+    for s in range(S):
+        V[H, s] = 0.0
+        Vhat[H, s] = 0.0
+    for h in range(H - 1, -1, -1):
+        for s in range(S):
+            a = pi[h, s]
+            nu = beta * _acc_norm(phiL_u, s, a, V[h + 1])
+            u = nu if nu < 1.0 else 1.0
+            Vhat[h, s] = clip01(u + 2.0 * beta * _acc_norm(phiL_v, s, a, Vhat[h + 1])
+                                + _acc_dot(Pt, s, a, Vhat[h + 1]))
+            V[h, s] = clip01(r[h, s, a] + _acc_dot(Pt, s, a, V[h + 1]))
+
+
+@njit(cache=True)
+def improve_pass(phiL_u, phiL_v, Pt, r, beta, s1, n_iter, pi, V, Vhat):
+    """Local search refining an oracle policy: up to ``n_iter`` sweeps over every (h, s, a)
+    single-entry change of ``pi``, each evaluated exactly (``evaluate_pass``) and kept when it
+    strictly increases ``Vhat_1(s1)``. (Alternating "freeze u, DP over pi" cannot help: the
+    backward-greedy policy is already its fixed point.) Cost per sweep ~ H S A evaluations:
+    meant for small instances. ``pi``, ``V``, ``Vhat`` are updated in place."""
+    H = r.shape[0]
+    S = Pt.shape[0]
+    A = Pt.shape[1]
+    V2 = np.zeros_like(V)
+    W2 = np.zeros_like(Vhat)
+    for it in range(n_iter):
+        changed = False
+        for h in range(H):
+            for s in range(S):
+                keep = pi[h, s]
+                for a in range(A):
+                    if a == keep:
+                        continue
+                    pi[h, s] = a
+                    evaluate_pass(phiL_u, phiL_v, Pt, r, beta, pi, V2, W2)
+                    if W2[0, s1] > Vhat[0, s1] + 1e-12:
+                        keep = a
+                        V[:, :] = V2
+                        Vhat[:, :] = W2
+                        changed = True
+                pi[h, s] = keep
+        if not changed:
+            break
+
+
+@njit(cache=True)
+def oracle_batch(phiL_u, phiL_v, Pts, R, beta, s1, n_iter, values, raws, pis, Vs, Vhats):
+    """``oracle_pass`` (then ``improve_pass`` with ``n_iter`` rounds) for every (theta
+    candidate c, reward n): ``values[c, n] = Vhat_1(s1)`` and ``raws[c, n]`` the unclipped
+    tie-break value of the greedy pass.
 
     ``Pts (C, S, A, S)`` the candidates' model kernels, ``R (N, H, S, A)``; outputs
     ``values``/``raws (C, N)``, ``pis (C, N, H, S)``, ``Vs``/``Vhats (C, N, H + 1, S)``.
@@ -220,6 +272,8 @@ def oracle_batch(phiL_u, phiL_v, Pts, R, beta, s1, values, raws, pis, Vs, Vhats)
         for n in range(N):
             raws[c, n] = oracle_pass(phiL_u, phiL_v, Pts[c], R[n], beta, s1, pis[c, n], Vs[c, n],
                                      Vhats[c, n])
+            if n_iter > 0:
+                improve_pass(phiL_u, phiL_v, Pts[c], R[n], beta, s1, n_iter, pis[c, n], Vs[c, n], Vhats[c, n])
             values[c, n] = Vhats[c, n, 0, s1]
 
 
