@@ -112,8 +112,16 @@ def _scale(table):
     return float(vals[0]) if len(vals) == 1 else math.nan
 
 
+#: Fewest replicate clusters for a decisive rate verdict: with 2-3 clusters the cluster
+#: bootstrap has only 3-10 distinct resamples, so no 95% interval exists (smoke grids).
+MIN_CLUSTERS = 4
+
+
 def _fit(x, y, rep):
     ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
+    if np.unique(np.asarray(rep)[ok]).size < MIN_CLUSTERS:
+        raise ValueError(f"fewer than {MIN_CLUSTERS} replicate clusters (a 95% cluster-bootstrap "
+                         "interval needs more)")
     return fit_rate(np.asarray(x)[ok], np.asarray(y)[ok], np.asarray(rep)[ok],
                     rng=np.random.default_rng(0))
 
