@@ -74,6 +74,10 @@ class FDivergence:
         """A maximiser ``w`` of ``w y - f(w)`` over the domain of ``f``: ``(f*)'(y)``."""
         raise NotImplementedError
 
+    def w_star_prime(self, y):
+        """``d w*/dy = (f*_p)''(y)`` where it exists (0 where ``w*`` is flat)."""
+        raise NotImplementedError
+
     def divergence(self, p, q) -> float:
         """``D_f(p || q)`` for non-negative arrays of equal shape (perspective conventions)."""
         p = as_float_array("p", p)
@@ -139,6 +143,7 @@ class KL(FDivergence):
     conj_p = conj
     w_star = conj
     conj_grad = conj
+    w_star_prime = conj
 
     def _cp_div(self, d, q):
         return cp.sum(cp.rel_entr(d, q))
@@ -170,6 +175,9 @@ class Chi2(FDivergence):
 
     def conj_grad(self, y):
         return 1.0 + _arr(y) / 2.0
+
+    def w_star_prime(self, y):
+        return np.where(1.0 + _arr(y) / 2.0 > 0, 0.5, 0.0)
 
     def _cp_div(self, d, q):
         return cp.sum(cp.multiply(1.0 / q, cp.square(d - q)))
@@ -212,6 +220,9 @@ class TotalVariation(FDivergence):
         y = _arr(y)
         return np.where(np.abs(y) <= 0.5, 1.0, np.nan)
 
+    def w_star_prime(self, y):
+        return np.zeros_like(_arr(y))
+
     def _cp_div(self, d, q):
         return 0.5 * cp.sum(cp.abs(d - q))
 
@@ -246,6 +257,10 @@ class SquaredHellinger(FDivergence):
         return np.where(y < 1.0, 1.0 / np.where(y < 1.0, 1.0 - y, 1.0) ** 2, np.inf)
 
     conj_grad = w_star
+
+    def w_star_prime(self, y):
+        y = _arr(y)
+        return np.where(y < 1.0, 2.0 / np.where(y < 1.0, 1.0 - y, 1.0) ** 3, np.inf)
 
     def _cp_div(self, d, q):
         return cp.sum(d + q - 2.0 * cp.multiply(np.sqrt(q), cp.sqrt(d)))

@@ -147,3 +147,17 @@ def test_get_divergence_errors():
         F_DIVERGENCES["kl"].divergence(np.ones(2) / 2, np.ones(3) / 3)
     with pytest.raises(ValueError, match="p: expected non-negative entries"):
         F_DIVERGENCES["kl"].divergence(np.array([-0.1, 1.1]), np.ones(2) / 2)
+
+
+@settings(max_examples=300)
+@given(name=st.sampled_from(NAMES), y=st.floats(-6, 0.9))
+def test_w_star_prime_is_the_derivative(name, y):
+    f = F_DIVERGENCES[name]
+    h = 1e-6
+    if name == "chi2" and abs(1 + y / 2) < 1e-5:
+        return  # the kink of max(0, 1 + y/2)
+    if name == "tv" and (abs(y + 0.5) < 1e-5 or y > 0.5 - 1e-5):
+        return  # TV's w* jumps at -1/2 and is +inf beyond 1/2
+    fd = (float(f.w_star(y + h)) - float(f.w_star(y - h))) / (2 * h)
+    # central difference: O(h^2 w''') truncation + O(eps/h) rounding, relative to the scale
+    assert float(f.w_star_prime(y)) == pytest.approx(fd, rel=1e-5, abs=1e-6)

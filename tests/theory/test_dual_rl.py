@@ -369,3 +369,14 @@ def test_analyses_can_fail():
                        "limit_gap_ratio": [0.5] * 20, "limit_gap_min": [0.0] * 20,
                        "diverged": [0.0] * 10 + [1.0] * 10})
     assert D.CLAIMS[5].analyse(fd).status is Status.FAIL  # the stable loss diverged instead
+
+
+@settings(deadline=None, max_examples=8)
+@given(mdp=discounted_mdps(), seed=seeds, alpha=alphas, f=st.sampled_from(("kl", "chi2", "hellinger")))
+def test_newton_polish_never_worsens_the_dual(mdp, seed, alpha, f):
+    dO = offline_dist(mdp, np.random.default_rng(seed))
+    raw = D.dual_v(mdp, dO, alpha, f, polish=False)
+    pol = D.dual_v(mdp, dO, alpha, f)
+    assert raw.polish_steps == 0
+    assert pol.value <= raw.value + 1e-15  # only decreasing steps are taken
+    assert D.flow_residual(mdp, pol.d) <= max(1e-10, D.flow_residual(mdp, raw.d))

@@ -147,7 +147,9 @@ STRONG_DUALITY = Claim(
 
 # == 2. regularised duality ======================================================================
 REG_GAP_TOL = 1e-6   # Clarabel stops at a 1e-8 relative gap of its scaled problem
-RECOVERY_TOL = 1e-4  # errors in V amplified by 1/alpha in d = dO w*(delta/alpha)
+FLOW_TOL = 1e-8      # the dual is Newton-polished to a 1e-13 gradient (= flow residual of d)
+RECOVERY_TOL = 1e-3  # ||d_dual - d_primal||_1: the independently solved conic primal's d is
+                     # itself accurate to ~1e-5 (1e-8 objective gap, locally quadratic)
 
 
 def _behaviour_occupancy(mdp, kind, rng):
@@ -167,11 +169,16 @@ def run_regularised_duality(params, rng):
         "rel_gap": abs(p.value - q.value) / max(abs(p.value), 1e-12),
         "flow_residual": math.nan,
         "recovery_l1": math.nan,
+        "flow_residual_unpolished": math.nan,
+        "polish_steps": math.nan,
         "bfgs_gap": math.nan,
     }
     if f.strictly_convex:  # TV's w* is set-valued: no recovery from V alone
         out["flow_residual"] = flow_residual(mdp, q.d)
         out["recovery_l1"] = float(np.abs(q.d - p.d).sum())
+        raw = dual_v(mdp, dO, alpha, f, polish=False)
+        out["flow_residual_unpolished"] = flow_residual(mdp, raw.d)
+        out["polish_steps"] = float(q.polish_steps)
     if f.name in ("kl", "chi2"):
         _, val = dual_v_bfgs(mdp, dO, alpha, f)
         out["bfgs_gap"] = abs(val - q.value) / max(abs(q.value), 1e-12)
@@ -180,11 +187,14 @@ def run_regularised_duality(params, rng):
 
 def analyse_regularised_duality(table):
     worst, details = _worst(table, {"rel_gap": REG_GAP_TOL, "bfgs_gap": REG_GAP_TOL,
-                                    "flow_residual": RECOVERY_TOL, "recovery_l1": 10 * RECOVERY_TOL})
+                                    "flow_residual": FLOW_TOL, "recovery_l1": RECOVERY_TOL})
     details["cells"] = float(len(table))
+    if "flow_residual_unpolished" in table:
+        raw = table["flow_residual_unpolished"].to_numpy(float)
+        details["max_flow_residual_unpolished"] = float(np.nanmax(raw)) if np.isfinite(raw).any() else math.nan
     return Verdict.at_most(
         "worst of |primal - dual-V| (rel, 1e-6), |BFGS - CVXPY| (rel, 1e-6), flow residual of "
-        "d = dO w* (1e-4), ||d_dual - d_primal||_1 (1e-3), in units of tolerance",
+        "d = dO w* (1e-8), ||d_dual - d_primal||_1 (1e-3), in units of tolerance",
         worst, _point(worst), 1.0, details=details)
 
 
@@ -210,7 +220,9 @@ REGULARISED_DUALITY = Claim(
                "max_{d in flow polytope} r^T d - alpha D_f(d||dO) equals min_V (1-gamma) "
                "init^T V + alpha E_dO[f*_p(delta_V/alpha)]; for strictly convex f the "
                "occupancy d = dO w*(delta_V*/alpha) recovered from the dual is feasible and "
-               "equals the primal solution; BFGS on the smooth duals (KL, chi2) agrees."),
+               "equals the primal solution; BFGS on the smooth duals (KL, chi2) agrees. The "
+               "conic dual is Newton-polished before recovery (the unpolished residual is "
+               "reported alongside)."),
     provenance="derived",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("kl", "chi2"), "alpha": (0.1,),
@@ -225,6 +237,7 @@ REGULARISED_DUALITY = Claim(
     run=run_regularised_duality,
     analyse=analyse_regularised_duality,
     plot=plot_regularised_duality,
+    version=2,
     notes="Squared Hellinger at alpha <= 0.01 ends 'optimal_inaccurate' in Clarabel (8x8 "
           "gridworld), so alpha starts at 0.03.",
 )
