@@ -34,7 +34,13 @@ __all__ = ["main", "build_parser", "parse_set"]
 #: The scales of theory._claim.SCALES (spelled out here so that --help imports nothing).
 SCALES = ("smoke", "quick", "full")
 EXECUTORS = ("serial", "processes", "dask")
-BENCH_MODULES = ("benchmarks.bench_mdps", "benchmarks.bench_sampling", "benchmarks.bench_engine")
+BENCH_MODULES = (
+    "benchmarks.bench_mdps",
+    "benchmarks.bench_sampling",
+    "benchmarks.bench_engine",
+    "benchmarks.bench_lp",
+    "benchmarks.bench_reward_free",
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_ENV = 0, 1, 2, 3
 
@@ -472,9 +478,12 @@ def cmd_bench(args) -> int:
             continue
         print(f"== {name} ({'quick' if args.quick else 'full'})", flush=True)
         result = module.run(quick=args.quick)
-        for key, value in (result or {}).items():
-            text = f"{value:.4g}" if isinstance(value, float) else str(value)
-            print(f"  {key}: {text}")
+        if hasattr(module, "report"):
+            print(module.report(result))
+        else:
+            for key, value in (result or {}).items():
+                text = f"{value:.4g}" if isinstance(value, float) else str(value)
+                print(f"  {key}: {text}")
         ran += 1
     if not ran:
         print("no benchmark modules found")
