@@ -561,7 +561,7 @@ CLAIMS = (
         provenance="reconstructed",
         grids={
             "smoke": Grid({"S": 3, "A": 2, "d": 3, "H": 4, "K_max": 128, "radius_scale": _C}, 2),
-            "quick": Grid({"S": 5, "A": 3, "d": 4, "H": 8, "K_max": 2048, "radius_scale": _C}, 8),
+            "quick": Grid({"S": 5, "A": 3, "d": 4, "H": 8, "K_max": 2048, "radius_scale": _C}, 16),
             "full": Grid({"S": 6, "A": 3, "d": 4, "H": 16, "K_max": 16384, "radius_scale": _C}, 20),
         },
         run=run_k_rate, analyse=analyse_k_rate, plot=plot_k_rate, bound=rfb.UPPER,
@@ -578,8 +578,8 @@ CLAIMS = (
         grids={
             "smoke": Grid({"d": 3, "eps": (0.08, 0.04), "H": 4, "K_max": 256, "radius_scale": _C,
                            "n_runs": 2, "ucrl": False}, 2),
-            "quick": Grid({"d": 3, "eps": (0.04, 0.02, 0.01), "H": 4, "K_max": 2048, "radius_scale": _C,
-                           "n_runs": 4, "ucrl": False}, 4),
+            "quick": Grid({"d": 3, "eps": (0.04, 0.02, 0.01), "H": 4, "K_max": 4096, "radius_scale": _C,
+                           "n_runs": 4, "ucrl": False}, 6),
             "full": Grid({"d": 4, "eps": (0.08, 0.04, 0.02, 0.01), "H": 4, "K_max": 32768,
                           "radius_scale": _C, "n_runs": 8, "ucrl": True}, 10),
         },
