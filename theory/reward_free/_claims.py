@@ -186,8 +186,8 @@ def analyse_k_rate(table) -> Verdict:
     try:
         f = _fit(x, y, rep)
     except ValueError as e:
-        return Verdict(Status.INCONCLUSIVE, "log-log slope of worst-case suboptimality in K", math.nan,
-                       (math.nan, math.nan), -0.5, 0.15, f"no fit: {e}", details)
+        return Verdict(Status.INCONCLUSIVE, "log-log slope of worst-case suboptimality in K (last 4 octaves)",
+                       math.nan, (math.nan, math.nan), -0.35, 0.0, f"no fit: {e}", details)
     _, U = _k_points(table, "uniform_")
     try:
         fu = _fit(x, U[:, win].ravel(), rep)
