@@ -371,6 +371,25 @@ def test_analyses_can_fail():
     assert D.CLAIMS[5].analyse(fd).status is Status.FAIL  # the stable loss diverged instead
 
 
+def test_analyses_undecided_when_a_required_error_is_missing():
+    # a NaN (or infinite) error in a required column, or no cells, must never PASS
+    sd = pd.DataFrame({"rel_gap": [1e-12, np.nan], "occupancy_error": [0.0, 0.0],
+                       "recovered_value_gap": [0.0, 0.0], "flow_residual": [0.0, 0.0]})
+    assert D.CLAIMS[0].analyse(sd).status is Status.INCONCLUSIVE
+    sd["rel_gap"] = [1e-12, np.inf]
+    assert D.CLAIMS[0].analyse(sd).status is not Status.PASS
+    assert D.CLAIMS[0].analyse(sd.iloc[:0]).status is Status.INCONCLUSIVE
+    sd["rel_gap"] = [1e-12, 1e-13]
+    assert D.CLAIMS[0].analyse(sd).status is Status.PASS
+    dq = pd.DataFrame({"rel_gap": [np.nan], "bfgs_gap": [0.0]})
+    assert D.CLAIMS[3].analyse(dq).status is Status.INCONCLUSIVE
+    vr = pd.DataFrame({"env": ["grid5"] * 2, "gamma": [0.9] * 2, "f": ["kl"] * 2,
+                       "behaviour": ["uniform"] * 2, "replicate": [0, 0], "alpha": [0.1, 1.0],
+                       "opt": [0.35, np.nan], "J_in": [0.4, 0.4], "J_lp": [0.4, 0.4],
+                       "sandwich_violation": [0.0, np.nan], "support_gap": [0.0, 0.0]})
+    assert D.CLAIMS[2].analyse(vr).status is Status.INCONCLUSIVE
+
+
 @settings(deadline=None, max_examples=8)
 @given(mdp=discounted_mdps(), seed=seeds, alpha=alphas, f=st.sampled_from(("kl", "chi2", "hellinger")))
 def test_newton_polish_never_worsens_the_dual(mdp, seed, alpha, f):

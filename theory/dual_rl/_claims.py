@@ -42,17 +42,26 @@ def _point(x: float) -> tuple[float, float]:
     return (x, x)
 
 
-def _worst(table: pd.DataFrame, cols_tols: dict[str, float]) -> tuple[float, dict[str, float]]:
-    """max over rows and columns of |value| / tolerance (NaN cells ignored); details per column."""
-    worst, details = 0.0, {}
+def _worst(table: pd.DataFrame, cols_tols: dict[str, float],
+           required: tuple[str, ...] = ()) -> tuple[float, tuple[float, float], dict[str, float]]:
+    """max over rows and columns of |value| / tolerance, its interval, and details per column.
+
+    NaN cells of optional columns are ignored (metrics a cell does not compute); an infinite
+    value counts. A NaN (or absent) value in a ``required`` column, or an empty table, leaves
+    part of the check undone: the interval is then ``(worst, inf)`` (INCONCLUSIVE) unless the
+    measured cells already exceed the tolerance (a point: FAIL)."""
+    worst, details, undone = 0.0, {}, len(table) == 0
     for col, tol in cols_tols.items():
-        vals = table[col].to_numpy(dtype=float) if col in table else np.array([])
-        vals = np.abs(vals[np.isfinite(vals)])
+        vals = table[col].to_numpy(dtype=float) if col in table else np.full(len(table), np.nan)
+        if col in required and np.isnan(vals).any():
+            undone = True
+            details[f"missing_{col}"] = float(np.isnan(vals).sum())
+        vals = np.abs(vals[~np.isnan(vals)])
         m = float(vals.max()) if vals.size else math.nan
         details[f"max_{col}"] = m
         if vals.size:
             worst = max(worst, m / tol)
-    return worst, details
+    return worst, ((worst, math.inf) if undone and worst <= 1.0 else _point(worst)), details
 
 
 def _ax(ax):
@@ -98,12 +107,13 @@ def run_strong_duality(params, rng):
 
 
 def analyse_strong_duality(table):
-    worst, details = _worst(table, {"rel_gap": LP_TOL, "occupancy_error": LP_TOL,
-                                    "recovered_value_gap": LP_TOL, "flow_residual": LP_TOL})
+    cols = {"rel_gap": LP_TOL, "occupancy_error": LP_TOL, "recovered_value_gap": LP_TOL,
+            "flow_residual": LP_TOL}
+    worst, interval, details = _worst(table, cols, required=tuple(cols))
     details["cells"] = float(len(table))
     return Verdict.at_most(
         "worst of |LP - VI|/VI (CVXPY and linprog, both forms), ||d^pi_d - d*||_1, flow residual, "
-        "in units of 1e-8", worst, _point(worst), 1.0,
+        "in units of 1e-8", worst, interval, 1.0,
         reason="exact LP solves vs value iteration to 1e-11", details=details)
 
 
@@ -186,8 +196,10 @@ def run_regularised_duality(params, rng):
 
 
 def analyse_regularised_duality(table):
-    worst, details = _worst(table, {"rel_gap": REG_GAP_TOL, "bfgs_gap": REG_GAP_TOL,
-                                    "flow_residual": FLOW_TOL, "recovery_l1": RECOVERY_TOL})
+    worst, interval, details = _worst(table, {"rel_gap": REG_GAP_TOL, "bfgs_gap": REG_GAP_TOL,
+                                              "flow_residual": FLOW_TOL,
+                                              "recovery_l1": RECOVERY_TOL},
+                                      required=("rel_gap",))
     details["cells"] = float(len(table))
     if "flow_residual_unpolished" in table:
         raw = table["flow_residual_unpolished"].to_numpy(float)
@@ -195,7 +207,7 @@ def analyse_regularised_duality(table):
     return Verdict.at_most(
         "worst of |primal - dual-V| (rel, 1e-6), |BFGS - CVXPY| (rel, 1e-6), flow residual of "
         "d = dO w* (1e-8), ||d_dual - d_primal||_1 (1e-3), in units of tolerance",
-        worst, _point(worst), 1.0, details=details)
+        worst, interval, 1.0, details=details)
 
 
 def plot_regularised_duality(table, ax=None):
@@ -291,9 +303,13 @@ def _monotone_violation(table):
 
 
 def analyse_vanishing_regularisation(table):
-    sand = float(table["sandwich_violation"].max())
+    sand_units, sand_interval, _ = _worst(table, {"sandwich_violation": SANDWICH_TOL},
+                                          required=("sandwich_violation",))
+    sand = sand_units * SANDWICH_TOL
     mono = _monotone_violation(table)
     worst = max(sand, mono) / SANDWICH_TOL
+    undone = not math.isfinite(sand_interval[1]) or table["opt"].isna().any()
+    interval = (worst, math.inf) if undone and worst <= 1.0 else _point(worst)
     # the limit: the smallest alpha's OPT relative to the ceiling (J_in when f_inf = inf)
     smallest = table[table["alpha"] == table["alpha"].min()]
     ceiling = np.where(smallest["f"].isin(["kl", "chi2"]), smallest["J_in"], smallest["J_lp"])
@@ -305,7 +321,7 @@ def analyse_vanishing_regularisation(table):
     }
     return Verdict.at_most(
         "worst of (sandwich violation, increase of OPT_alpha in alpha), relative, in units of 1e-6",
-        worst, _point(worst), 1.0,
+        worst, interval, 1.0,
         reason="J*_LP - alpha D_f(d*||dO) <= OPT_alpha <= J*_LP (and <= J_in-support for KL/chi2)",
         details=details)
 
@@ -385,11 +401,12 @@ def run_dual_q(params, rng):
 
 
 def analyse_dual_q(table):
-    worst, details = _worst(table, {"rel_gap": DUALQ_TOL, "bfgs_gap": DUALQ_TOL})
+    worst, interval, details = _worst(table, {"rel_gap": DUALQ_TOL, "bfgs_gap": DUALQ_TOL},
+                                      required=("rel_gap",))
     details["cells"] = float(len(table))
     return Verdict.at_most(
         "worst relative |dual-Q - (E_{d^pi} r - alpha D_f(d^pi||dO))| (CVXPY and BFGS), in units of 1e-6",
-        worst, _point(worst), 1.0, details=details)
+        worst, interval, 1.0, details=details)
 
 
 def plot_dual_q(table, ax=None):
@@ -493,7 +510,9 @@ SMODICE_FAIL_ERROR = 0.01  # a policy error above 1% of expert mass counts as no
 
 
 def analyse_recoil(table):
-    rec = float(table["recoil_policy_error"].max())
+    rec_units, rec_interval, _ = _worst(table, {"recoil_policy_error": RECOIL_TOL},
+                                        required=("recoil_policy_error",))
+    rec = rec_units * RECOIL_TOL
     unc = table[table["coverage_violated"] == 1.0]
     cov = table[table["coverage_violated"] == 0.0]
     smodice_fails = (unc["smodice_infeasible"] == 1.0) | (unc["smodice_policy_error"] > SMODICE_FAIL_ERROR)
@@ -514,10 +533,11 @@ def analyse_recoil(table):
         return Verdict(Status.INCONCLUSIVE, "ReCOIL policy error", rec, _point(rec), 0.0, RECOIL_TOL,
                        "no cell violates coverage, so the contrast with SMODICE is untested", details)
     worst = max(rec / RECOIL_TOL, contrast_missing * 1e9)
+    interval = _point(worst) if worst > 1.0 or math.isfinite(rec_interval[1]) else (worst, math.inf)
     return Verdict.at_most(
         "worst of ReCOIL's dE-weighted policy error (units of 1e-5) and the number of "
         "coverage-violating cells where SMODICE-style still recovers the expert (x1e9)",
-        worst, _point(worst), 1.0, details=details)
+        worst, interval, 1.0, details=details)
 
 
 def plot_recoil(table, ax=None):
