@@ -133,13 +133,13 @@ def _check_model(mdp, kinds, name="mdp"):
         fail(name, f"a {want}", type(mdp).__name__, TypeError)
 
 
-def _policy_probs(pi, S: int, A: int, H: int | None) -> np.ndarray:
+def _policy_probs(pi, S: int, A: int, H: int | None, name: str = "pi") -> np.ndarray:
     """Validate ``pi`` and return action probabilities ``(1 or H, S, A)`` (finite horizon,
     ``H`` given) or ``(S, A)`` (discounted, ``H is None``).
 
     Integer arrays are deterministic policies (``(S,)`` or ``(H, S)``, entries in
     ``[0, A)``); floating arrays are stochastic (``(S, A)`` or ``(H, S, A)``, rows on the
-    simplex).
+    simplex). ``name`` labels error messages.
     """
     arr = np.asarray(pi)
     finite = H is not None
@@ -148,21 +148,21 @@ def _policy_probs(pi, S: int, A: int, H: int | None) -> np.ndarray:
     if arr.dtype.kind in "iu":
         if arr.shape not in det_shapes.values():
             want = " or ".join(f"{k} = {v}" for k, v in det_shapes.items())
-            fail("pi", f"integer actions of shape {want}", f"shape {arr.shape}")
+            fail(name, f"integer actions of shape {want}", f"shape {arr.shape}")
         bad = (arr < 0) | (arr >= A)
         if np.any(bad):
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            fail("pi", f"action indices in [0, {A})", f"{int(arr[idx])} at index {idx}")
+            fail(name, f"action indices in [0, {A})", f"{int(arr[idx])} at index {idx}")
         probs = np.zeros(arr.shape + (A,))
         np.put_along_axis(probs, arr[..., None].astype(np.int64), 1.0, axis=-1)
     elif arr.dtype.kind == "f":
-        probs = as_float_array("pi", arr)
+        probs = as_float_array(name, arr)
         if probs.shape not in sto_shapes.values():
             want = " or ".join(f"{k} = {v}" for k, v in sto_shapes.items())
-            fail("pi", f"action probabilities of shape {want}", f"shape {probs.shape}")
-        check_simplex("pi", probs)
+            fail(name, f"action probabilities of shape {want}", f"shape {probs.shape}")
+        check_simplex(name, probs)
     else:
-        fail("pi", "an integer (deterministic) or float (stochastic) array",
+        fail(name, "an integer (deterministic) or float (stochastic) array",
              f"array of dtype {arr.dtype}", TypeError)
     if finite and probs.ndim == 2:
         probs = probs[None]
@@ -409,7 +409,7 @@ def policy_iteration(mdp: DiscountedMDP, max_iter: int = PI_MAX_ITER,
         pi = np.argmax(mdp.r, axis=1)
     else:
         pi = np.asarray(pi0)
-        _policy_probs(pi, S, A, None)
+        _policy_probs(pi, S, A, None, name="pi0")
         if pi.ndim != 1:
             fail("pi0", "a deterministic policy: integer actions of shape (S,)", f"shape {pi.shape}")
         pi = pi.astype(np.int64)

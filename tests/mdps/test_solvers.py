@@ -554,6 +554,12 @@ def test_error_pi0(disc):
         mdps.policy_iteration(disc, pi0=np.full((3, 2), 0.5))
 
 
+def test_error_pi0_action_range(disc):
+    # The message names the caller's parameter (pi0), not the internal helper's (pi).
+    with pytest.raises(ValueError, match=m("pi0: expected action indices in [0, 2); got 5 at index (1,)")):
+        mdps.policy_iteration(disc, pi0=np.array([0, 5, 1]))
+
+
 @settings(max_examples=20)  # the parallel kernels pay a fork/join per step
 @given(st.data())
 def test_parallel_flag_does_not_change_results(data):
@@ -567,6 +573,48 @@ def test_parallel_flag_does_not_change_results(data):
     np.testing.assert_array_equal(a.V, b.V)
     np.testing.assert_array_equal(a.Q, b.Q)
     np.testing.assert_array_equal(a.pi, b.pi)
+
+
+def _random_model(S, A, H, seed):
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, 0.3), size=(S, A))
+    return mdps.TabularMDP(P, rng.uniform(size=(S, A)), H), rng
+
+
+@pytest.mark.parametrize("S,A,H,R", [(37, 5, 3, 3), (64, 6, 2, 5)])
+def test_parallel_flag_does_not_change_results_at_vectorised_sizes(S, A, H, R):
+    # The Hypothesis test above draws S <= 6: the inner loop over s' never reaches the
+    # (fast-math reassociated) SIMD body of the compiled kernels, only its scalar tail.
+    # Here S spans several vector widths plus a remainder, A covers the 4-action block and
+    # its tail, R the 2-reward block and its tail; optimisation and evaluation both.
+    mdp, rng = _random_model(S, A, H, S)
+    pi = rng.dirichlet(np.ones(A), size=(H, S))
+    for r in (None, rng.uniform(size=(R, S, A))):
+        for solve in (lambda par: mdps.backward_induction(mdp, r, parallel=par),
+                      lambda par: mdps.evaluate_policy(mdp, pi, r, parallel=par)):
+            a, b = solve(False), solve(True)
+            np.testing.assert_array_equal(a.V, b.V)  # bit-identical, not merely close
+            np.testing.assert_array_equal(a.Q, b.Q)
+            if hasattr(a, "pi"):
+                np.testing.assert_array_equal(a.pi, b.pi)
+
+
+@pytest.mark.parametrize("idle", [0.0, 2.0])
+def test_automatic_parallel_choice_does_not_change_results(monkeypatch, idle):
+    # parallel=None reads the machine's load average (a speed heuristic). Force both of its
+    # outcomes (busy / idle machine, work threshold lowered so the heuristic is consulted)
+    # and check the results equal the serial kernel's bit for bit.
+    from mdps import _solvers
+
+    mdp, rng = _random_model(40, 5, 3, 1)
+    r = rng.uniform(size=(3, 40, 5))
+    ref = [mdps.backward_induction(mdp, parallel=False), mdps.backward_induction(mdp, r, parallel=False)]
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_solvers, "_idle_cores", lambda: idle)
+    for want, got in zip(ref, [mdps.backward_induction(mdp), mdps.backward_induction(mdp, r)]):
+        np.testing.assert_array_equal(want.V, got.V)
+        np.testing.assert_array_equal(want.Q, got.Q)
+        np.testing.assert_array_equal(want.pi, got.pi)
 
 
 def test_error_parallel_flag(fh):
