@@ -8,7 +8,8 @@ verdict), (3) calls ``claim.analyse`` and (4) saves the verdict in the store.
 
 Decision rules live in :mod:`theory._claim`. This module adds two engine outcomes:
 
-* an empty table gives INCONCLUSIVE with the reason ``"no cells"`` (nothing to judge);
+* an empty table gives INCONCLUSIVE with the reason ``"no cells"`` (nothing to judge), and
+  so does a grid with cells missing (possible with ``run=False`` after an unfinished sweep);
 * an ``analyse`` (or a cell's ``run``) that raises is a bug in the claim, not an outcome of
   the data: the claim gets an ``ERROR`` row carrying the exception, the CLI prints it loudly
   and exits non-zero. ERROR rows are saved like any verdict, so ``boundlab show`` and
@@ -162,7 +163,14 @@ def _verify_one(claim: Claim, scale: str, store, ex, progress: bool) -> Outcome:
             store.save_verdict(claim.id, claim.version, scale, verdict)
             return Outcome(claim, verdict, scale, None, traceback.format_exc())
     table = grid_table(store.table(claim.id, version=claim.version), claim, scale)
-    verdict, error = judge(claim, table)
+    expected = len(claim.grids[scale])
+    if table is not None and 0 < len(table) < expected:  # only with run=False: a partial sweep
+        nan = math.nan
+        verdict, error = Verdict(Status.INCONCLUSIVE, "", nan, (nan, nan), nan, nan,
+                                 f"only {len(table)} of the {expected} cells of the {scale} "
+                                 "grid are stored (an unfinished sweep)"), None
+    else:
+        verdict, error = judge(claim, table)
     store.save_verdict(claim.id, claim.version, scale, verdict)
     return Outcome(claim, verdict, scale, report, error, 0 if table is None else len(table))
 

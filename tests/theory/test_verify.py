@@ -89,6 +89,18 @@ def test_verify_run_false_uses_stored_cells_only(toy, tmp_path):
         assert o.verdict.status is Status.INCONCLUSIVE and o.verdict.reason == "no cells"
 
 
+def test_verify_run_false_on_a_partial_sweep_is_inconclusive(toy, tmp_path):
+    from theory._sweep import cells, run_cell
+
+    claim = toy["toy/unbiased"]
+    with Store(tmp_path / "s.sqlite") as store:
+        for cell in cells(claim, claim.grids["smoke"])[:3]:  # an unfinished sweep
+            store.write(run_cell(cell))
+        (o,) = verify_outcomes([claim], scale="smoke", store=store, run=False)
+        assert o.verdict.status is Status.INCONCLUSIVE
+        assert o.verdict.reason.startswith("only 3 of the 8 cells")
+
+
 def test_verify_scale_smoke_ignores_cells_of_other_scales(toy, tmp_path):
     claim = toy["toy/unbiased"]
     with Store(tmp_path / "s.sqlite") as store:
