@@ -661,6 +661,14 @@ def _cp(k, n, level=0.95):
     return lo, hi
 
 
+def fdvl_summary(table):
+    """Per (loss, level): the divergence frequency of sampled training and the worst
+    gap/bound ratio. The only place these are aggregated (``analyse_fdvl`` and the plot read it)."""
+    g = table.groupby(["loss", "level"], sort=True)
+    return pd.DataFrame({"divergence_freq": g["diverged"].mean(),
+                         "max_limit_gap_ratio": g["limit_gap_ratio"].max()}).reset_index()
+
+
 def analyse_fdvl(table):
     cf = np.nanmax(table["closed_form_error"].to_numpy(float)) if table["closed_form_error"].notna().any() else 0.0
     lg = float(table["loss_gap"].max())
@@ -674,9 +682,8 @@ def analyse_fdvl(table):
                "below_limit": below, "gumbel_divergence_freq": kg / ng if ng else math.nan,
                "stable_divergence_freq": ks / ns if ns else math.nan,
                "gumbel_runs": float(ng), "stable_runs": float(ns)}
-    for loss in FDVL_LOSSES:
-        for lvl, sub in table[table["loss"] == loss].groupby("level"):
-            details[f"diverged_{loss}_level{lvl}"] = float(sub["diverged"].mean())
+    for row in fdvl_summary(table).itertuples():
+        details[f"diverged_{row.loss}_level{row.level}"] = float(row.divergence_freq)
     if exact > 1.0:
         return Verdict.at_most("closed-form implicit maximisers: worst error in units of tolerance",
                                exact, _point(exact), 1.0, details=details)
@@ -697,11 +704,11 @@ def analyse_fdvl(table):
 
 def plot_fdvl(table, ax=None):
     ax = _ax(ax)
-    for k, (loss, sub) in enumerate(table.groupby("loss")):
-        by = sub.groupby("level")["diverged"].mean()
-        ax.plot(by.index, by.to_numpy(), "o-", color=f"C{k}", label=f"{loss}: divergence frequency")
-        lim = sub.groupby("level")["limit_gap_ratio"].max()
-        ax.plot(lim.index, lim.to_numpy(), "x:", color=f"C{k}", label=f"{loss}: max gap/bound")
+    for k, (loss, sub) in enumerate(fdvl_summary(table).groupby("loss")):
+        ax.plot(sub["level"], sub["divergence_freq"], "o-", color=f"C{k}",
+                label=f"{loss}: divergence frequency")
+        ax.plot(sub["level"], sub["max_limit_gap_ratio"], "x:", color=f"C{k}",
+                label=f"{loss}: max gap/bound")
     ax.set_xlabel("temperature level (gumbel beta 1 -> 0.03; chi2/TV lambda 0.6 -> 0.97)")
     ax.set_ylabel("frequency / ratio")
     ax.set_ylim(-0.05, 1.1)
