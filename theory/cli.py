@@ -317,7 +317,7 @@ def _scheduler_check(args) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from ._sweep import sweep
+    from ._sweep import CellError, sweep
 
     _scheduler_check(args)
     claims = _select(args.claims)
@@ -332,6 +332,12 @@ def cmd_sweep(args) -> int:
                             progress=not args.no_progress, workers=args.workers)
             except _env_errors() as exc:
                 raise EnvError(_one_line(exc)) from None
+            except CellError as exc:
+                # a value given with --set that the claim's run rejects is a user error, not a
+                # bug in the claim: one line; any other failing cell keeps its traceback
+                if overrides and exc.error_type in ("ValueError", "TypeError"):
+                    raise UsageError(f"--set: a cell rejected its parameters: {exc}") from None
+                raise
             print(f"{claim.id}: {rep.total} cells ({rep.skipped} already stored, {rep.ran} run) "
                   f"in {rep.seconds:.2f} s -> {store.path}")
     return EXIT_OK

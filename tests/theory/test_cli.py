@@ -168,6 +168,13 @@ def test_sweep_set_bad_value(toy, capsys, store):
     assert not Path(store).exists()  # validated before anything runs
 
 
+def test_sweep_set_value_the_run_rejects(toy, capsys, store):
+    # n = -1 parses as an integer, but the cell's run raises ValueError: a user error
+    code, _, err = run(capsys, "sweep", "toy/unbiased", *SMOKE, "--set", "n=-1", "--store", store)
+    assert code == 2
+    assert_one_error_line(err, "--set: a cell rejected its parameters", "run raised ValueError")
+
+
 def test_sweep_scheduler_without_dask(toy, capsys, store):
     code, _, err = run(capsys, "sweep", "toy/unbiased", *SMOKE, "--scheduler", "local", "--store", store)
     assert code == 2
