@@ -212,3 +212,19 @@ def test_solver_error_carries_status(kind):
         check_solved(problem, "toy", "HIGHS")
     assert kind in info.value.status
     assert info.value.solver == "HIGHS"
+
+
+def test_highs_banner_stays_off_stdout():
+    # highspy prints a copyright banner on its first Highs() per process; it must not reach
+    # stdout (it interleaved with `boundlab verify`'s verdict table). Fresh process needed.
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, mdps\n"
+        "m = mdps.instances.random_discounted_mdp(4, 2, 0.9, np.random.default_rng(0))\n"
+        "print('V0=%.6f' % mdps.solve_lp(m).V[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HiGHS" not in out.stdout
+    assert out.stdout.startswith("V0=")

@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from mdps import DiscountedMDP, SolverError, get_divergence, value_iteration
 from mdps import occupancy as _occupancy
-from mdps._lp import check_solved, flow_matrix, policy_from_occupancy
+from mdps._lp import check_solved, flow_matrix, policy_from_occupancy, quiet_highs
 from mdps._validation import as_float_array, check_nonnegative, check_real, check_shape, fail
 
 __all__ = [
@@ -119,6 +119,7 @@ def _check_alpha(alpha):
 
 
 def _solve(problem, name, solver, **opts):
+    quiet_highs()
     problem.solve(solver=solver, **opts)  # default tolerances unless a caller needs more
     check_solved(problem, name, solver)
 
