@@ -241,7 +241,7 @@ def cmd_list(args) -> int:
     from ._registry import registry
 
     claims = list(registry().values())
-    rows = [(c.id, c.theorem, c.provenance, textwrap.shorten(c.paper.title, 48)) for c in claims]
+    rows = [(c.id, textwrap.shorten(c.theorem, 44, placeholder=" ..."), c.provenance, textwrap.shorten(c.paper.title, 48)) for c in claims]
     if not rows:
         print("no claims registered")
         return EXIT_OK
@@ -351,7 +351,7 @@ def _one_line(exc: BaseException) -> str:
 def _outcome_rows(outcomes):
     from ._report import format_measured, format_predicted
 
-    return [(o.claim.id, o.claim.theorem, format_measured(o.verdict), format_predicted(o.verdict),
+    return [(o.claim.id, textwrap.shorten(o.claim.theorem, 44, placeholder=" ..."), format_measured(o.verdict), format_predicted(o.verdict),
              o.verdict.status.value) for o in outcomes]
 
 
@@ -631,6 +631,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("boundlab: interrupted (finished cells are stored; run again to resume)", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early (`boundlab list | head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -396,3 +396,11 @@ def test_broken_registry_is_one_line(capsys, monkeypatch):
 def test_show_claim_without_bound(toy, capsys, store):
     code, out, _ = run(capsys, "show", "toybad/false", "--store", store)
     assert code == 0 and "Bound:\n  (none declared)" in out
+
+
+def test_closed_stdout_is_not_a_traceback():
+    # `boundlab list | head -1`: the reader closes the pipe early; the CLI must exit quietly.
+    res = subprocess.run(f"'{BOUNDLAB}' list | head -c 10", shell=True, capture_output=True,
+                         text=True, executable="/bin/bash")
+    assert res.stdout == "claim     "
+    assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr
