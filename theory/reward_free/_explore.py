@@ -194,13 +194,24 @@ def _check_instance(phi, P, s1):
 
 
 def _chol(Ginv: np.ndarray) -> np.ndarray:
-    """``L`` with ``L L^T = Ginv`` (symmetrised; tiny jitter if round-off broke definiteness)."""
-    A = 0.5 * (Ginv + Ginv.T)
+    """``L`` with ``L L^T = Ginv`` (symmetrised; tiny jitter if round-off broke definiteness).
+
+    ``Ginv (..., d, d)``: a stack is factorised in one call (same LAPACK routine per matrix);
+    if any is not numerically definite, each falls back on its own."""
+    A = 0.5 * (Ginv + np.swapaxes(Ginv, -1, -2))
     try:
-        return np.ascontiguousarray(np.linalg.cholesky(A))
+        return np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
+        if A.ndim > 2:
+            return np.stack([_chol(a) for a in A])
         w, U = np.linalg.eigh(A)
         return np.ascontiguousarray(U * np.sqrt(np.maximum(w, 0.0)))
+
+
+def _phiL(phi, phi2, L):
+    """``phi @ L`` with the last two axes swapped, ``(S, A, d, S)`` contiguous (the oracle's layout)."""
+    S, A = phi.shape[:2]
+    return np.ascontiguousarray((phi2 @ L).reshape(phi.shape).transpose(0, 1, 3, 2))
 
 
 def _oracle_arrays(phi, phi2, thetas, R, Ginv_u, Ginv_v, beta, s1, n_iter=0):
@@ -212,8 +223,9 @@ def _oracle_arrays(phi, phi2, thetas, R, Ginv_u, Ginv_v, beta, s1, n_iter=0):
     pis = np.zeros((C, N, H, S), dtype=np.int64)
     Vs = np.zeros((C, N, H + 1, S))
     Vh = np.zeros((C, N, H + 1, S))
-    phiL_u = (phi2 @ _chol(Ginv_u)).reshape(phi.shape)
-    phiL_v = (phi2 @ _chol(Ginv_v)).reshape(phi.shape)
+    L = _chol(np.stack([Ginv_u, Ginv_v]))
+    phiL_u = _phiL(phi, phi2, L[0])
+    phiL_v = _phiL(phi, phi2, L[1])
     Pts = np.ascontiguousarray((phi2 @ thetas.T).T.reshape(C, S, A, S))
     _kernels.oracle_batch(phiL_u, phiL_v, Pts, R, float(beta), int(s1), int(n_iter), values, raws, pis,
                           Vs, Vh)
@@ -289,31 +301,45 @@ def exact_oracle_values(phi, thetas, rewards, Ginv_u, Ginv_v, beta: float, s1: i
 
 
 class _ConfidenceSet:
-    """Ellipsoid constraints kept at episodes 1, 2, 4, ... plus the latest ones."""
+    """Ellipsoid constraints kept at episodes 1, 2, 4, ... plus the latest ones.
 
-    def __init__(self, d: int):
-        self.d = d
-        self.kept_c = np.zeros((0, d))
-        self.kept_G = np.zeros((0, d, d))
-        self.kept_b = np.zeros(0)
+    Stored in preallocated arrays (capacity doubled when full): rows ``[0, n_kept)`` are the
+    kept constraints, the next ``2M`` rows the latest ones."""
+
+    def __init__(self, d: int, m: int):
+        self.d, self.m = d, m
+        self.n_kept = 0
+        self.n_all = 0
+        self._alloc(4 * m)
+
+    def _alloc(self, cap):
+        c, G, b = np.zeros((cap, self.d)), np.zeros((cap, self.d, self.d)), np.ones(cap)
+        if hasattr(self, "c"):
+            c[: self.n_all], G[: self.n_all], b[: self.n_all] = (self.c[: self.n_all], self.G[: self.n_all],
+                                                                 self.b[: self.n_all])
+        self.c, self.G, self.b = c, G, b
+        self.out = np.zeros((2, cap))
 
     def add(self, centres, Gs, beta, keep: bool):
-        b = np.full(centres.shape[0], beta)
+        m = centres.shape[0]
+        if self.n_kept + 2 * m > self.c.shape[0]:
+            self._alloc(2 * self.c.shape[0])
         if keep:
-            self.kept_c = np.concatenate([self.kept_c, centres])
-            self.kept_G = np.concatenate([self.kept_G, Gs])
-            self.kept_b = np.concatenate([self.kept_b, b])
-        self.all_c = np.concatenate([self.kept_c, centres])
-        self.all_G = np.concatenate([self.kept_G, Gs])
-        self.all_b = np.concatenate([self.kept_b, b])
+            sl = slice(self.n_kept, self.n_kept + m)
+            self.c[sl], self.G[sl], self.b[sl] = centres, Gs, beta
+            self.n_kept += m
+        sl = slice(self.n_kept, self.n_kept + m)
+        self.c[sl], self.G[sl], self.b[sl] = centres, Gs, beta
+        self.n_all = self.n_kept + m
 
     def violation(self, thetas) -> np.ndarray:
         """``max_c ||theta - centre_c||_{G_c} / beta_c`` for each row of ``thetas (n, d)``."""
-        if not hasattr(self, "all_c"):
+        if self.n_all == 0:
             return np.zeros(thetas.shape[0])
-        diff = thetas[:, None, :] - self.all_c[None]  # (n, c, d)
-        q = (np.matmul(self.all_G[None], diff[..., None])[..., 0] * diff).sum(axis=2)
-        return (np.sqrt(np.maximum(q, 0.0)) / self.all_b[None]).max(axis=1)
+        n = self.n_all
+        out = self.out[: thetas.shape[0]]
+        _kernels.ellipsoid_ratios(np.ascontiguousarray(thetas), self.c, self.G, n, out)
+        return (out[:, :n] / self.b[None, :n]).max(axis=1)
 
 
 def explore_hf(
@@ -387,7 +413,7 @@ def explore_hf(
     Ginv_frz = Ginv.copy()
     Pcum = np.cumsum(np.clip(P, 0.0, None), axis=2)
     Pcum /= Pcum[:, :, -1:]
-    cs = _ConfidenceSet(d)
+    cs = _ConfidenceSet(d, 2 * M)
 
     theta_prev = None
     oracle_values = np.zeros(K)
@@ -402,6 +428,7 @@ def explore_hf(
     actions = np.zeros(H, dtype=np.int64)
     Vser = np.zeros((2, H + 1, S))
     c_ptr = 0
+    q_star = np.zeros((1, 2 * M))
     for k in range(1, K + 1):
         t0 = time.perf_counter()
         cand = thetas[:, 0]  # level-0 estimates of the hat and tilde series, (2, d)
@@ -440,9 +467,8 @@ def explore_hf(
         Gs = G.reshape(2 * M, d, d)
         cs.add(centres, Gs, p.radius_scale * beta_next_theory, keep=(k & (k - 1)) == 0)
         if theta_star is not None:
-            diff = centres - theta_star[None]
-            q = np.sqrt(np.maximum((np.matmul(Gs, diff[..., None])[..., 0] * diff).sum(axis=1), 0.0))
-            ratio_k[k - 1] = q.max() / beta_next_theory
+            _kernels.ellipsoid_ratios(theta_star[None], centres, Gs, 2 * M, q_star)
+            ratio_k[k - 1] = q_star.max() / beta_next_theory
         theta_prev = theta_k
         while c_ptr < cps.size and cps[c_ptr] == k:
             cp_plan[c_ptr] = theta_k

@@ -133,15 +133,17 @@ def clip01(x):
 
 
 @njit(cache=True)
-def _acc_norm(phiL, s, a, V):
-    """``|| sum_n phiL[s, a, n, :] V[n] ||_2`` = ``||psi_V(s, a)||_{L L^T}`` when phiL = phi @ L."""
-    S = phiL.shape[2]
-    d = phiL.shape[3]
+def _acc_norm(phiLt, s, a, V):
+    """``|| sum_n phiLt[s, a, :, n] V[n] ||_2`` = ``||psi_V(s, a)||_{L L^T}`` when
+    ``phiLt[s, a, i, n] = (phi @ L)[s, a, n, i]`` (transposed so the inner sum is contiguous;
+    the summation order, n ascending for each i, is that of the (S, A, S, d) layout)."""
+    d = phiLt.shape[2]
+    S = phiLt.shape[3]
     acc = 0.0
     for i in range(d):
         x = 0.0
         for n in range(S):
-            x += phiL[s, a, n, i] * V[n]
+            x += phiLt[s, a, i, n] * V[n]
         acc += x * x
     return math.sqrt(acc)
 
@@ -155,13 +157,22 @@ def _acc_dot(Pt, s, a, V):
 
 
 @njit(cache=True)
-def oracle_pass(phiL_u, phiL_v, Pt, r, beta, s1, pi, V, Vhat):
+def _same(x, y):
+    for i in range(x.shape[0]):
+        if x[i] != y[i]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def oracle_pass(phiL_u, phiL_v, Pt, r, beta, s1, pi, V, Vhat, Wraw):
     """One backward-greedy pass of the exploration oracle for one (theta, r) pair.
 
-    Inputs are pre-transformed so that every norm is Euclidean: ``phiL_u = phi @ L_u`` and
-    ``phiL_v = phi @ L_v`` with ``L L^T`` the inverse Gram matrix of the tilde / hat series
-    (Cholesky), and ``Pt = <phi, theta> (S, A, S)``. For h = H..1 it builds the pseudo-value
-    ``V_h(.; theta, pi, r)`` (clipped to [0, 1]) and the optimistic trajectory uncertainty
+    Inputs are pre-transformed so that every norm is Euclidean: ``phiL_u``/``phiL_v (S, A, d, S)``
+    hold ``phi @ L_u`` / ``phi @ L_v`` (last two axes swapped) with ``L L^T`` the inverse Gram
+    matrix of the tilde / hat series (Cholesky), and ``Pt = <phi, theta> (S, A, S)``. For
+    h = H..1 it builds the pseudo-value ``V_h(.; theta, pi, r)`` (clipped to [0, 1]) and the
+    optimistic trajectory uncertainty
 
         u_h(s, a)    = min(1, beta * ||psi_{V_{h+1}}(s, a)||_{Ginv_u})
         Qhat_h(s, a) = min(1, u_h + 2 beta ||psi_{Vhat_{h+1}}(s, a)||_{Ginv_v}
@@ -170,35 +181,52 @@ def oracle_pass(phiL_u, phiL_v, Pt, r, beta, s1, pi, V, Vhat):
     choosing ``pi_h(s) = argmax_a Qhat_h(s, a)`` given the already fixed later steps. Ties
     (frequent while ``Qhat`` is clipped at 1) are broken by the same recursion *without* the
     two clips at 1: the chosen action still maximises ``Qhat``. Writes ``pi (H, S)``,
-    ``V``/``Vhat (H + 1, S)``; returns the unclipped tie-break value at ``s1``.
+    ``V``/``Vhat (H + 1, S)``; ``Wraw (2, S)`` is scratch; returns the unclipped tie-break
+    value at ``s1``.
+
+    Exact shortcuts (same floating-point results as the plain recursion): the unclipped value
+    of an action is only computed when the action can still win (``q > best - 1e-12``), and
+    when the unclipped values of step h+1 equal ``Vhat_{h+1}`` bit for bit (nothing clipped at
+    1 later) it reuses the norm and inner product already computed for ``q``.
     """
     H = r.shape[0]
     S = Pt.shape[0]
     A = Pt.shape[1]
-    Wraw = np.zeros((2, S))
     for s in range(S):
         V[H, s] = 0.0
         Vhat[H, s] = 0.0
+        Wraw[0, s] = 0.0
+        Wraw[1, s] = 0.0
     cur = 0
+    tb = 2.0 * beta
     for h in range(H - 1, -1, -1):
         nxt = cur
         cur = 1 - cur
+        Vn = V[h + 1]
+        Wn = Vhat[h + 1]
+        Rn = Wraw[nxt]
+        same = _same(Rn, Wn)
         for s in range(S):
             best = -1.0
             best_raw = -1.0e300
             best_a = 0
             best_v = 0.0
             for a in range(A):
-                nu = beta * _acc_norm(phiL_u, s, a, V[h + 1])
+                nu = beta * _acc_norm(phiL_u, s, a, Vn)
                 u = nu if nu < 1.0 else 1.0
-                q = clip01(u + 2.0 * beta * _acc_norm(phiL_v, s, a, Vhat[h + 1])
-                           + _acc_dot(Pt, s, a, Vhat[h + 1]))
-                raw = nu + 2.0 * beta * _acc_norm(phiL_v, s, a, Wraw[nxt]) + _acc_dot(Pt, s, a, Wraw[nxt])
-                if q > best + 1e-12 or (q > best - 1e-12 and raw > best_raw):
-                    best = q if q > best else best
-                    best_raw = raw
-                    best_a = a
-                    best_v = clip01(r[h, s, a] + _acc_dot(Pt, s, a, V[h + 1]))
+                nv = _acc_norm(phiL_v, s, a, Wn)
+                dv = _acc_dot(Pt, s, a, Wn)
+                q = clip01(u + tb * nv + dv)
+                if q > best - 1e-12:
+                    if same:
+                        raw = nu + tb * nv + dv
+                    else:
+                        raw = nu + tb * _acc_norm(phiL_v, s, a, Rn) + _acc_dot(Pt, s, a, Rn)
+                    if q > best + 1e-12 or raw > best_raw:
+                        best = q if q > best else best
+                        best_raw = raw
+                        best_a = a
+                        best_v = clip01(r[h, s, a] + _acc_dot(Pt, s, a, Vn))
             pi[h, s] = best_a
             Vhat[h, s] = best
             V[h, s] = best_v
@@ -268,10 +296,11 @@ def oracle_batch(phiL_u, phiL_v, Pts, R, beta, s1, n_iter, values, raws, pis, Vs
     """
     C = Pts.shape[0]
     N = R.shape[0]
+    Wraw = np.zeros((2, Pts.shape[1]))
     for c in range(C):
         for n in range(N):
             raws[c, n] = oracle_pass(phiL_u, phiL_v, Pts[c], R[n], beta, s1, pis[c, n], Vs[c, n],
-                                     Vhats[c, n])
+                                     Vhats[c, n], Wraw)
             if n_iter > 0:
                 improve_pass(phiL_u, phiL_v, Pts[c], R[n], beta, s1, n_iter, pis[c, n], Vs[c, n], Vhats[c, n])
             values[c, n] = Vhats[c, n, 0, s1]
@@ -476,3 +505,28 @@ def uniform_episode(phi, Pcum, s1, H, Ginv, G, b, unif, actions_draw, states):
             sm_update(Ginv, G, b, phi[s, a, n], 1.0 if n == nxt else 0.0, 1.0)
         s = nxt
     symmetrize(Ginv)
+
+
+# ----------------------------------------------------------------------------- confidence set
+
+
+@njit(cache=True)
+def ellipsoid_ratios(thetas, centres, Gs, n, out):
+    """``out[i, c] = ||thetas[i] - centres[c]||_{Gs[c]}`` for the first ``n`` constraints.
+
+    ``thetas (m, d)``, ``centres (cap, d)``, ``Gs (cap, d, d)``, ``out (m, cap)`` (only the first
+    ``n`` columns are written); the quadratic form is clipped at 0 against round-off.
+    """
+    d = thetas.shape[1]
+    diff = np.zeros(d)
+    for i in range(thetas.shape[0]):
+        for c in range(n):
+            for j in range(d):
+                diff[j] = thetas[i, j] - centres[c, j]
+            acc = 0.0
+            for j in range(d):
+                row = 0.0
+                for l in range(d):
+                    row += Gs[c, j, l] * diff[l]
+                acc += row * diff[j]
+            out[i, c] = math.sqrt(acc) if acc > 0.0 else 0.0
