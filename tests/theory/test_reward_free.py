@@ -376,6 +376,24 @@ def test_ucrl_rfe_runs_and_plans():
     assert pi.shape == (len(R), 4, 3) and np.all(sub >= -1e-12) and np.all(sub <= 1 + 1e-12)
 
 
+def test_ucrl_rfe_coverage_ratio():
+    """c_min = max_k ||theta_k - theta*||_{Sigma_k} / beta_theory, recomputed here from the
+    checkpointed estimates (every episode a checkpoint) with Sigma_k = inv(Ginv_k)."""
+    from theory.reward_free import ucrl_rfe_radius
+
+    mdp = _mdp(7, S=3, A=2, d=3, H=4)
+    K = 30
+    res = explore_ucrl_rfe(mdp.phi, mdp.P, 4, K, np.random.default_rng(1), radius_scale=0.5,
+                           checkpoints=np.arange(1, K + 1), theta_star=mdp.theta)
+    diff = res.thetas - mdp.theta
+    q = np.einsum("ki,kij,kj->k", diff, np.linalg.inv(res.Ginvs), diff)
+    expect = np.sqrt(q).max() / ucrl_rfe_radius(K, 3, 4, 0.1, math.sqrt(3))
+    # inv(Ginv) vs the accumulated G: both well conditioned here (lam = 1/3, 120 samples)
+    assert res.c_min == pytest.approx(expect, rel=1e-8)
+    no_star = explore_ucrl_rfe(mdp.phi, mdp.P, 4, 5, np.random.default_rng(1))
+    assert math.isnan(no_star.c_min)
+
+
 # ----------------------------------------------------------------------------- parameters, errors
 
 
@@ -425,6 +443,8 @@ def test_reward_dictionary_in_class():
                                     np.random.default_rng(0)), ValueError, "S: expected at most 12 states"),
         (lambda m: explore_uniform(m.phi, m.P, 4, 5, np.random.default_rng(0), lam=-1.0), ValueError,
          r"lam: expected a value in \(0"),
+        (lambda m: explore_ucrl_rfe(m.phi, m.P, 4, 5, np.random.default_rng(0), theta_star=np.zeros(2)),
+         ValueError, r"theta_star: expected shape \(d,\)"),
     ],
 )
 def test_errors(call, exc, match):

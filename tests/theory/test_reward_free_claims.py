@@ -90,7 +90,17 @@ def test_horizon_analysis():
 
     v = C.analyse_horizon(table(0.0))
     assert v.status == Status.PASS and v.details["ucrl_slope"] == pytest.approx(1.5)
+    assert v.details["ucrl_contrast_shown"] == 1.0
     assert C.analyse_horizon(table(1.0)).status == Status.FAIL
+    # UCRL-RFE at its covering scale (_cov columns): flat there, so that contrast is not shown
+    t = table(0.0)
+    t["k_eps_ucrl_cov"] = 100.0 * (1 + 0.1 * t["instance"])
+    t["c_min_ucrl_cov"] = 0.1
+    v = C.analyse_horizon(t)
+    assert v.details["ucrl_cov_slope"] == pytest.approx(0.0, abs=1e-9)
+    assert v.details["ucrl_cov_contrast_shown"] == 0.0 and v.details["ucrl_contrast_shown"] == 1.0
+    assert "c_beta=0.2" in v.reason and "contrast NOT reproduced" in v.reason
+    plt.close(C.plot_horizon(t).figure)
 
 
 def test_coverage_analysis():

@@ -49,13 +49,16 @@ UCRL_MAX_S = 12
 class BaselineResult:
     """``checkpoints (C,)``; ``thetas (C, d)`` the regression estimate after each checkpoint
     episode; ``Ginvs (C, d, d)`` the inverse Gram matrices (UCRL-RFE plans with them);
-    ``beta`` the scaled radius; ``time_total`` seconds."""
+    ``beta`` the scaled radius; ``time_total`` seconds; ``c_min`` (UCRL-RFE with
+    ``theta_star`` given, else NaN) the smallest radius scale at which theta* lies in every
+    confidence ellipsoid ``||theta_k - theta*||_{Sigma_k} <= c beta`` of the run."""
 
     checkpoints: np.ndarray
     thetas: np.ndarray
     Ginvs: np.ndarray
     beta: float
     time_total: float
+    c_min: float = math.nan
 
 
 def _checkpoints(checkpoints, K):
@@ -72,8 +75,9 @@ def ucrl_rfe_radius(K: int, d: int, H: int, delta: float, B: float) -> float:
 
 def explore_ucrl_rfe(phi, P, H: int, K: int, rng: np.random.Generator, *,
                      radius_scale: float = 0.1, delta: float = 0.1, B: float | None = None,
-                     s1: int = 0, checkpoints=None) -> BaselineResult:
-    """Run ``K`` exploration episodes of UCRL-RFE (see the module docstring)."""
+                     s1: int = 0, checkpoints=None, theta_star=None) -> BaselineResult:
+    """Run ``K`` exploration episodes of UCRL-RFE (see the module docstring); with
+    ``theta_star (d,)`` the coverage of its confidence ellipsoids is tracked (``c_min``)."""
     t0 = time.perf_counter()
     phi, P, s1 = _check_instance(phi, P, s1)
     S, A, _, d = phi.shape
@@ -87,7 +91,13 @@ def explore_ucrl_rfe(phi, P, H: int, K: int, rng: np.random.Generator, *,
     if not isinstance(rng, np.random.Generator):
         fail("rng", "a numpy.random.Generator", repr(type(rng)), TypeError)
     cps = _checkpoints(checkpoints, K)
-    beta = radius_scale * ucrl_rfe_radius(K, d, H, delta, B)
+    if theta_star is not None:
+        theta_star = as_float_array("theta_star", theta_star, ndim=1)
+        if theta_star.shape != (d,):
+            fail("theta_star", f"shape (d,) = ({d},)", f"shape {theta_star.shape}")
+    beta_theory = ucrl_rfe_radius(K, d, H, delta, B)
+    beta = radius_scale * beta_theory
+    ratio = 0.0
     lam = B**-2
     Ginv = np.eye(d) / lam
     G = np.eye(d) * lam
@@ -111,10 +121,14 @@ def explore_ucrl_rfe(phi, P, H: int, K: int, rng: np.random.Generator, *,
         _kernels.ucrl_plan(phi, theta, Ginv, beta, r, float(H), pi, V)
         _kernels.ucrl_episode(phi, Pcum, s1, pi, best_vertex, Ginv, G, b, rng.random(H), states, actions)
         theta = Ginv @ b
+        if theta_star is not None:
+            diff = theta - theta_star
+            ratio = max(ratio, math.sqrt(max(float(diff @ G @ diff), 0.0)) / beta_theory)
         while c < cps.size and cps[c] == k:
             out_t[c], out_G[c] = theta, Ginv
             c += 1
-    return BaselineResult(cps, out_t, out_G, beta, time.perf_counter() - t0)
+    return BaselineResult(cps, out_t, out_G, beta, time.perf_counter() - t0,
+                          ratio if theta_star is not None else math.nan)
 
 
 def plan_ucrl_rfe(phi, theta, Ginv, beta: float, rewards) -> np.ndarray:
