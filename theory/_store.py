@@ -172,33 +172,30 @@ class Store:
         return {r[0] for r in self._conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
+    def _open_error(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """The one-line error for a store that cannot be opened: locked, or not ours."""
+        if isinstance(exc, sqlite3.OperationalError):
+            if "locked" in str(exc) or "busy" in str(exc):
+                return self._locked(exc)
+            return StoreError(f"{self._name}: expected an SQLite database; got {exc}")
+        return StoreError(
+            f"{self._name}: expected a boundlab results store; got a file SQLite cannot "
+            f"read ({exc})"
+        )
+
     def _init_schema(self) -> None:
         conn = self._conn
         try:
             tables = self._tables()  # a plain read: opening an existing store takes no lock
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise self._locked(exc) from None
-            raise StoreError(f"{self._name}: expected an SQLite database; got {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self._name}: expected a boundlab results store; got a file SQLite cannot "
-                f"read ({exc})"
-            ) from None
+            raise self._open_error(exc) from None
         if tables:
             self._check_meta(tables)
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise self._locked(exc) from None
-            raise StoreError(f"{self._name}: expected an SQLite database; got {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self._name}: expected a boundlab results store; got a file SQLite cannot "
-                f"read ({exc})"
-            ) from None
+            raise self._open_error(exc) from None
         try:
             tables = self._tables()  # again under the lock: another process may have won
             if not tables:
