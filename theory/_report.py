@@ -84,7 +84,7 @@ def _draw(claim: Claim, table, path: Path) -> str | None:
 
 
 def _entries(store, claims, out_dir: Path, outcomes) -> list[ReportEntry]:
-    from ._verify import grid_table, verdict_from_record
+    from ._verify import grid_table, resolve_scale, verdict_from_record
 
     by_id = {o.claim.id: o for o in (outcomes or ())}
     entries = []
@@ -106,8 +106,9 @@ def _entries(store, claims, out_dir: Path, outcomes) -> list[ReportEntry]:
                     verdict = verdict_from_record(record)
                     scale = record.get("scale")
         table = store.table(claim.id, version=claim.version)
-        if scale in claim.grids:
-            table = grid_table(table, claim, scale)
+        effective, base = resolve_scale(claim, scale)  # "quick+seeds36" -> 36 replicates
+        if base is not None:
+            table = grid_table(table, effective, base)
         cells = 0 if table is None else len(table)
         figure = figure_error = None
         if cells:

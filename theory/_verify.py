@@ -6,6 +6,12 @@ scale it (1) runs the cells of ``claim.grids[scale]`` that the store does not ho
 that grid (cells stored by other scales or by ``boundlab sweep --set`` do not leak into the
 verdict), (3) calls ``claim.analyse`` and (4) saves the verdict in the store.
 
+``replicates`` (``boundlab verify --seeds N``) replaces the grid's replicate count for this
+run: more replicate clusters for a claim whose interval is too wide at the registered count.
+The registered grid stays the claim's contract; such a verdict is saved under the scale label
+``"<scale>+seeds<N>"`` (e.g. ``quick+seeds36``) so that it is never mistaken for the
+registered grid's verdict, and the report restricts its figure to the same cells.
+
 Decision rules live in :mod:`theory._claim`. This module adds two engine outcomes:
 
 * an empty table gives INCONCLUSIVE with the reason ``"no cells"`` (nothing to judge), and
@@ -21,7 +27,9 @@ scheduler) are not claim outcomes: they propagate to the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,8 @@ __all__ = [
     "verify_outcomes",
     "judge",
     "grid_table",
+    "scale_label",
+    "resolve_scale",
     "error_verdict",
     "verdict_record",
     "ENVIRONMENT_ERRORS",
@@ -76,6 +86,31 @@ def _canonical(v: Any) -> Any:
     if hasattr(v, "item"):
         v = v.item()
     return v
+
+
+def scale_label(scale: str, replicates: int | None = None) -> str:
+    """The label a verdict is saved under: ``scale``, or ``"<scale>+seeds<N>"`` when the
+    replicate count was overridden."""
+    return scale if replicates is None else f"{scale}+seeds{int(replicates)}"
+
+
+_LABEL = re.compile(r"^(?P<scale>[a-z]+)(?:\+seeds(?P<n>[1-9][0-9]*))?$")
+
+
+def resolve_scale(claim: Claim, label: str | None, replicates: int | None = None):
+    """``(claim', scale)``: the claim whose grid at ``scale`` has the replicate count that a
+    scale ``label`` (or an explicit ``replicates``) names, and the plain scale name. A label
+    that names no scale of the claim gives ``(claim, None)``."""
+    m = _LABEL.match(label or "")
+    if m is None or m["scale"] not in claim.grids:
+        return claim, None
+    scale = m["scale"]
+    n = replicates if replicates is not None else (int(m["n"]) if m["n"] else None)
+    if n is None or n == claim.grids[scale].replicates:
+        return claim, scale
+    grids = dict(claim.grids)
+    grids[scale] = grids[scale].with_overrides(None, int(n))
+    return dataclasses.replace(claim, grids=grids), scale
 
 
 def grid_table(table, claim: Claim, scale: str):
@@ -124,14 +159,19 @@ def verify_outcomes(
     workers: int | None = None,
     progress: bool = True,
     run: bool = True,
+    replicates: int | None = None,
 ) -> list[Outcome]:
     """Sweep (resuming), analyse and record each claim; one :class:`Outcome` per claim.
 
     ``store`` is an open :class:`theory._store.Store`. With ``run=False`` nothing is swept:
-    the verdicts come from the cells already stored.
+    the verdicts come from the cells already stored. ``replicates`` overrides the grid's
+    replicate count (the verdict's scale is then ``scale_label(scale, replicates)``).
     """
     if scale not in SCALES:
         raise ValueError(f"scale: expected one of {SCALES}; got {scale!r}")
+    if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, int)
+                                   or replicates < 1):
+        raise ValueError(f"replicates: expected an integer >= 1 or None; got {replicates!r}")
     outcomes = []
     ex = None
     if run:
@@ -142,37 +182,41 @@ def verify_outcomes(
             executor, scheduler=scheduler, workers=workers)
     try:
         for claim in claims:
-            outcomes.append(_verify_one(claim, scale, store, ex, progress))
+            outcomes.append(_verify_one(claim, scale, store, ex, progress, replicates))
     finally:
         if ex is not None and isinstance(executor, str):
             ex.close()
     return outcomes
 
 
-def _verify_one(claim: Claim, scale: str, store, ex, progress: bool) -> Outcome:
+def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
+                replicates: int | None = None) -> Outcome:
     report = None
+    label = scale_label(scale, replicates)
+    effective, _ = resolve_scale(claim, scale, replicates)
     if ex is not None:
         from ._sweep import sweep
 
         try:
-            report = sweep(claim, scale=scale, executor=ex, store=store, progress=progress)
+            report = sweep(claim, scale=scale, executor=ex, store=store, progress=progress,
+                           replicates=replicates)
         except ENVIRONMENT_ERRORS:
             raise
         except Exception as exc:  # a cell's run raised (CellError) or workers died: a bug
             verdict = error_verdict(f"sweep raised {type(exc).__name__}: {exc}")
-            store.save_verdict(claim.id, claim.version, scale, verdict)
-            return Outcome(claim, verdict, scale, None, traceback.format_exc())
-    table = grid_table(store.table(claim.id, version=claim.version), claim, scale)
-    expected = len(claim.grids[scale])
+            store.save_verdict(claim.id, claim.version, label, verdict)
+            return Outcome(claim, verdict, label, None, traceback.format_exc())
+    table = grid_table(store.table(claim.id, version=claim.version), effective, scale)
+    expected = len(effective.grids[scale])
     if table is not None and 0 < len(table) < expected:  # only with run=False: a partial sweep
         nan = math.nan
         verdict, error = Verdict(Status.INCONCLUSIVE, "", nan, (nan, nan), nan, nan,
-                                 f"only {len(table)} of the {expected} cells of the {scale} "
+                                 f"only {len(table)} of the {expected} cells of the {label} "
                                  "grid are stored (an unfinished sweep)"), None
     else:
         verdict, error = judge(claim, table)
-    store.save_verdict(claim.id, claim.version, scale, verdict)
-    return Outcome(claim, verdict, scale, report, error, 0 if table is None else len(table))
+    store.save_verdict(claim.id, claim.version, label, verdict)
+    return Outcome(claim, verdict, label, report, error, 0 if table is None else len(table))
 
 
 def verify(
@@ -184,20 +228,24 @@ def verify(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    replicates: int | None = None,
 ) -> list[tuple[Claim, Verdict]]:
     """Sweep (resuming) + ``claim.analyse`` + ``store.save_verdict`` for every claim.
 
-    ``store`` is an open Store or a path to one. Returns ``(claim, verdict)`` pairs in the
-    order given; a claim whose analysis raised has a verdict with status ``ERROR``.
+    ``store`` is an open Store or a path to one; ``replicates`` overrides the grid's replicate
+    count (see the module docstring). Returns ``(claim, verdict)`` pairs in the order given; a
+    claim whose analysis raised has a verdict with status ``ERROR``.
     """
     if isinstance(store, (str, Path)):
         from ._store import Store
 
         with Store(store) as opened:
             return verify(claims, scale=scale, store=opened, executor=executor,
-                          scheduler=scheduler, workers=workers, progress=progress)
+                          scheduler=scheduler, workers=workers, progress=progress,
+                          replicates=replicates)
     outcomes = verify_outcomes(claims, scale=scale, store=store, executor=executor,
-                               scheduler=scheduler, workers=workers, progress=progress)
+                               scheduler=scheduler, workers=workers, progress=progress,
+                               replicates=replicates)
     return [(o.claim, o.verdict) for o in outcomes]
 
 

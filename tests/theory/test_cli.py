@@ -246,6 +246,35 @@ def test_verify_pass_writes_json_and_report(toy, capsys, store, tmp_path):
     assert (out_dir / "toy__unbiased.png").exists()
 
 
+def test_verify_with_seeds_is_labelled_and_does_not_leak(toy, capsys, store, tmp_path):
+    """--seeds N sweeps and judges N replicates per point; the verdict is saved and reported
+    under "smoke+seedsN", and the registered grid's verdict afterwards uses only its own."""
+    js, rep = tmp_path / "v.json", tmp_path / "rep"
+    code, out, _ = run(capsys, "verify", "toy/unbiased", *SMOKE, "--seeds", "7", "--store", store,
+                       "--json", js, "--out", rep)
+    assert code == 0
+    assert "scale smoke with 7 replicates per point (not the registered grid)" in out
+    assert json.loads(js.read_text())[0]["scale"] == "smoke+seeds7"
+    with Store(store) as s:
+        table = s.table("toy/unbiased")
+        assert len(table) == 2 * 7 and s.last_verdict("toy/unbiased")["scale"] == "smoke+seeds7"
+    assert "(scale `smoke+seeds7`, 14 cells)" in (rep / "report.md").read_text()
+    code, out, _ = run(capsys, "show", "toy/unbiased", "--store", store)
+    assert "(scale smoke+seeds7, version 1" in out
+    # `report` rebuilds the 7-replicate grid from the stored label
+    run(capsys, "report", "toy", "--store", store, "--out", tmp_path / "r2")
+    assert "(scale `smoke+seeds7`, 14 cells)" in (tmp_path / "r2" / "report.md").read_text()
+    # the registered grid (4 replicates) runs nothing new and judges its 8 cells only
+    code, out, _ = run(capsys, "verify", "toy/unbiased", *SMOKE, "--store", store, "--out", rep)
+    assert code == 0 and "scale smoke, store" in out
+    assert "(scale `smoke`, 8 cells)" in (rep / "report.md").read_text()
+
+
+def test_verify_seeds_must_be_positive(toy, capsys, store):
+    code, _, err = run(capsys, "verify", "toy/unbiased", *SMOKE, "--seeds", "0", "--store", store)
+    assert code == 2 and "argument --seeds: expected a positive integer; got 0" in err
+
+
 def test_verify_fail_and_error_exit_1(toy, capsys, store, tmp_path):
     code, out, err = run(capsys, "verify", "toybad", *SMOKE, "--store", store, "--out",
                          tmp_path / "rep", "--json", tmp_path / "v.json")

@@ -12,6 +12,8 @@ from theory._store import Store
 from theory._verify import (
     grid_table,
     judge,
+    resolve_scale,
+    scale_label,
     verdict_from_record,
     verdict_record,
     verify,
@@ -60,6 +62,26 @@ def test_grid_table_keeps_exactly_the_cells_of_the_scale(toy):
     assert len(kept) == 2 * 1 * 4
     assert set(kept["n"]) == {50} and kept["replicate"].max() == 3
     assert sorted(set(kept["mu"].astype(float))) == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("label, scale, reps", [
+    ("smoke", "smoke", 4), ("smoke+seeds9", "smoke", 9), ("quick+seeds3", "quick", 3),
+    ("smoke+seeds0", None, 4), ("huge", None, 4), ("smoke+seedsx", None, 4), (None, None, 4),
+])
+def test_resolve_scale_labels(toy, label, scale, reps):
+    claim = toy["toy/unbiased"]
+    effective, base = resolve_scale(claim, label)
+    assert base == scale
+    assert effective.grids[scale or "smoke"].replicates == reps
+    assert claim.grids["smoke"].replicates == 4  # the registered claim is untouched
+    if scale is not None:
+        assert scale_label(scale, None if reps == claim.grids[scale].replicates else reps) == label
+
+
+def test_verify_outcomes_rejects_bad_replicates(toy, tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        with pytest.raises(ValueError, match="replicates: expected an integer >= 1 or None; got 0"):
+            verify_outcomes([toy["toy/unbiased"]], scale="smoke", store=store, replicates=0)
 
 
 def test_grid_table_missing_parameter_column_selects_nothing(toy):

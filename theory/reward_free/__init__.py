@@ -10,8 +10,9 @@ ICML 2023 (arXiv 2303.10165); notes: shared/papers/reward_free_and_ftpedel.md, p
 * :func:`plan_in_model`, :func:`suboptimality` -- the planning phase and its exact evaluation.
 * Baselines: :func:`explore_ucrl_rfe` / :func:`plan_ucrl_rfe` (per-step bonus, not
   horizon-free) and :func:`explore_uniform`.
-* ``CLAIMS`` -- the five claims of issue 5 (``reward_free/k_rate``, ``eps_rate``, ``d_rate``,
-  ``horizon_free``, ``lower_bound_divergence``, ``coverage``).
+* ``CLAIMS`` -- the five claims of issue 5 as six ids (claim 2 is two fits):
+  ``reward_free/k_rate``, ``eps_rate``, ``d_rate``, ``horizon_free``,
+  ``lower_bound_divergence``, ``coverage``.
 """
 
 from ._baselines import BaselineResult, explore_ucrl_rfe, explore_uniform, plan_ucrl_rfe, ucrl_rfe_radius
