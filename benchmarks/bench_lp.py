@@ -11,21 +11,26 @@ successors (Dirichlet(1) weights on 10 random next states; the model stores ``P`
 * ``cvxpy_solver``: HiGHS's own time inside the repeated solve (``solver_stats``);
 * ``linprog``: the same LP built directly for ``scipy.optimize.linprog(method="highs")``
   (matrix build + solve, :func:`mdps.solve_lp_linprog`);
-* ``highspy``: the same LP passed to ``highspy.Highs`` directly (CSC matrix, no modelling layer).
+* ``highspy``: the same LP passed to ``highspy.Highs`` directly (CSC matrix, no modelling
+  layer), HiGHS's default method (dual simplex here); ``highspy_ipm``: the same with
+  interior point + crossover, the method :class:`mdps.OccupancyLP` uses by default.
 
 Reported ratios (> 1 means the first-named is slower): ``first_over_repeat``,
-``repeat_over_linprog``, ``first_over_linprog``, ``linprog_over_highspy``, and the compile
-overhead fraction ``1 - solver / repeat``. The headline: the dual LP at ``S = 1000, A = 10``
-against ``mdps.value_iteration`` to ``eps = 1e-10`` (``dual_lp_over_vi``, target <= 3) both for
-a fresh solve (compile included) and a repeated one.
+``repeat_over_linprog``, ``first_over_linprog``, ``linprog_over_highspy``,
+``repeat_over_highspy_ipm`` (CVXPY's cost over the same method called directly), and the
+compile overhead fraction ``1 - solver / repeat``. The headline: the dual LP at
+``S = 1000, A = 10`` against ``mdps.value_iteration`` to ``eps = 1e-10``
+(``dual_lp_first_over_vi``, target <= 3) both for a fresh solve (compile included) and a
+repeated one.
 
 Run ``python -m benchmarks.bench_lp [--quick]``; ``run(quick)`` returns the dict.
 
-Measured once (full run, 2 shared cores under load, this commit): the dual LP at S = 1000,
-A = 10 took 7.2x (fresh, compile included) and 7.1x (repeated) value iteration to 1e-10;
-scipy linprog 6.3x and highspy 5.0x. The 3x target is NOT met: the LP (HiGHS dual simplex on
-10,000 rows) loses to Numba value iteration even when the LP is passed to HiGHS directly.
-CVXPY's compile overhead is 70% of a solve at S = 50, A = 4 and 1-3% at S = 1000.
+Measured (full run, idle 2-core machine, 2026-11-26): with dual simplex (the earlier default)
+the dual LP at S = 1000, A = 10 took 3.6-7.2x value iteration to 1e-10 (target missed);
+interior point + crossover, now the default, takes 0.49x (fresh, compile included) and 0.31x
+(repeated), against linprog 4.9x and highspy's dual simplex 4.9x in the same run. CVXPY
+adds 0.83-1.33x over highspy with the same method; its compile share is 44% of a repeated
+solve at S = 50, A = 4 and 5-10% at S = 1000.
 """
 
 from __future__ import annotations
@@ -52,13 +57,14 @@ def sparse_random_mdp(S: int, A: int, rng: np.random.Generator) -> mdps.Discount
     return mdps.DiscountedMDP(P, rng.random((S, A)), GAMMA)
 
 
-def _highspy_solve(mdp, form="dual"):
+def _highspy_solve(mdp, form="dual", method="simplex"):
     import highspy
 
     S, A = mdp.S, mdp.A
     M = flow_matrix(mdp).tocsc()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", method)  # "ipm" runs crossover by default, like OccupancyLP
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     if form == "dual":  # min (1-g) init^T V  s.t.  M V >= r
@@ -99,6 +105,7 @@ def _time_case(S, A, rng, form, repeat):
     best = interleaved_best({
         "linprog": lambda: mdps.solve_lp_linprog(mdp, form=form),
         "highspy": lambda: _highspy_solve(mdp, "dual"),
+        "highspy_ipm": lambda: _highspy_solve(mdp, "dual", "ipm"),
     }, repeat) if form == "dual" else {
         "linprog": best_time(lambda: mdps.solve_lp_linprog(mdp, form=form), repeat)}
     ref = mdps.solve_lp_linprog(mdp, form=form)
@@ -108,6 +115,7 @@ def _time_case(S, A, rng, form, repeat):
     return mdp, {
         "cvxpy_first": t_first, "cvxpy_repeat": times[k], "cvxpy_solver": solver_times[k],
         "linprog": best["linprog"], "highspy": best.get("highspy", np.nan),
+        "highspy_ipm": best.get("highspy_ipm", np.nan),
     }
 
 
@@ -124,6 +132,7 @@ def run(quick: bool = False) -> dict:
         out[f"{key}_repeat_over_linprog"] = t["cvxpy_repeat"] / t["linprog"]
         out[f"{key}_first_over_linprog"] = t["cvxpy_first"] / t["linprog"]
         out[f"{key}_linprog_over_highspy"] = t["linprog"] / t["highspy"]
+        out[f"{key}_repeat_over_highspy_ipm"] = t["cvxpy_repeat"] / t["highspy_ipm"]
         out[f"{key}_compile_overhead_fraction"] = 1.0 - t["cvxpy_solver"] / t["cvxpy_repeat"]
         if (S, A) == (1000, 10):
             big_mdp, big = mdp, t
@@ -138,6 +147,7 @@ def run(quick: bool = False) -> dict:
     out["dual_lp_repeat_over_vi"] = big["cvxpy_repeat"] / t_vi
     out["linprog_over_vi"] = big["linprog"] / t_vi
     out["highspy_over_vi"] = big["highspy"] / t_vi
+    out["highspy_ipm_over_vi"] = big["highspy_ipm"] / t_vi
     out["dual_lp_target_met"] = str(big["cvxpy_first"] / t_vi <= 3.0)
     return out
 

@@ -18,8 +18,10 @@ from mdps._lp import (
     LPSolution,
     OccupancyLP,
     SolverError,
+    HIGHS_LP_OPTIONS,
     check_solved,
     flow_matrix,
+    lp_solver_options,
     solve_lp,
     solve_lp_finite,
     solve_lp_linprog,
@@ -77,7 +79,8 @@ def test_strong_duality_and_recovery(mdp, form, solver):
     V_star = value_iteration(mdp)
     opt = (1 - mdp.gamma) * mdp.init @ V_star
     sol = solve_lp(mdp, form=form, solver=solver)
-    # simplex (HiGHS) is exact to ~1e-9; the interior-point Clarabel to ~1e-8 relative
+    # HiGHS (interior point + crossover: a basic solution) is exact to ~1e-9; the
+    # interior-point Clarabel (no crossover) to ~1e-8 relative
     tol = 1e-8 if solver == "HIGHS" else 1e-6
     assert abs(sol.primal_value - opt) <= tol * max(1.0, abs(opt))
     assert abs(sol.dual_value - opt) <= tol * max(1.0, abs(opt))
@@ -123,6 +126,41 @@ def test_weak_duality_and_feasible_occupancies(mdp, seed):
     V = sol.V + rng.uniform(0, 1) / (1 - mdp.gamma)
     assert np.all(M @ V >= mdp.r.reshape(-1) - 1e-9)
     assert (1 - mdp.gamma) * mdp.init @ V >= sol.primal_value - 1e-9
+
+
+def test_highs_options_default_and_caller_override():
+    assert HIGHS_LP_OPTIONS == {"solver": "ipm", "run_crossover": "on"}
+    assert lp_solver_options("HIGHS", None) == {"highs_options": HIGHS_LP_OPTIONS}
+    mine = lp_solver_options("highs", {"highs_options": {"solver": "simplex"}, "verbose": False})
+    assert mine == {"highs_options": {"solver": "simplex", "run_crossover": "on"}, "verbose": False}
+    assert lp_solver_options("CLARABEL", {"max_iter": 50}) == {"max_iter": 50}
+
+
+@settings(deadline=None, max_examples=20)
+@given(mdp=discounted_mdps(), form=st.sampled_from(["primal", "dual"]))
+def test_default_ipm_crossover_is_basic_and_equals_simplex(mdp, form):
+    """The default (interior point + crossover) ends on a basic optimal solution like the
+    simplex method: the solver's raw occupancy (before any clipping) has at most S non-zero
+    entries (S flow constraints) -- without crossover every entry is a tiny positive number
+    (checked below) -- and V and the optimal value agree with dual simplex."""
+    def raw_d(lp):
+        return lp.d.value if form == "primal" else lp._bellman.dual_value
+
+    lp = OccupancyLP(mdp, form=form)
+    ipm = lp.solve()
+    assert np.count_nonzero(raw_d(lp)) <= mdp.S
+    simplex = solve_lp(mdp, form=form, solver_opts={"highs_options": {"solver": "simplex"}})
+    assert abs(ipm.primal_value - simplex.primal_value) <= 1e-9 * max(1.0, abs(simplex.primal_value))
+    assert np.max(np.abs(ipm.V - simplex.V)) <= 1e-8 / (1 - mdp.gamma)
+
+
+def test_basicness_check_detects_an_interior_solution():
+    """The check above can fail: interior point without crossover is not basic."""
+    rng = np.random.default_rng(1)
+    mdp = DiscountedMDP(rng.dirichlet(np.ones(30), size=(30, 3)), rng.random((30, 3)), 0.9)
+    lp = OccupancyLP(mdp, form="primal", solver_opts={"highs_options": {"run_crossover": "off"}})
+    lp.solve()
+    assert np.count_nonzero(lp.d.value) > mdp.S
 
 
 def test_parameters_reuse_compiled_problem():
