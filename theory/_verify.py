@@ -192,6 +192,8 @@ def verify_outcomes(
 def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
                 replicates: int | None = None) -> Outcome:
     report = None
+    if replicates == claim.grids[scale].replicates:
+        replicates = None  # the registered grid itself: its verdict, under the plain label
     label = scale_label(scale, replicates)
     effective, _ = resolve_scale(claim, scale, replicates)
     if ex is not None:

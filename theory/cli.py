@@ -378,7 +378,7 @@ def cmd_verify(args) -> int:
                                        replicates=args.seeds)
         except _env_errors() as exc:
             raise EnvError(_one_line(exc)) from None
-        seeds = "" if args.seeds is None else f" with {args.seeds} replicates per point (not the registered grid)"
+        seeds = "" if args.seeds is None else f" with {args.seeds} replicates per point"
         print(f"scale {args.scale}{seeds}, store {store.path}")
         _print_table(("claim", "theorem", "measured [interval]", "predicted", "verdict"),
                      _outcome_rows(outcomes), status_col=4)

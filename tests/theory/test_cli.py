@@ -253,7 +253,7 @@ def test_verify_with_seeds_is_labelled_and_does_not_leak(toy, capsys, store, tmp
     code, out, _ = run(capsys, "verify", "toy/unbiased", *SMOKE, "--seeds", "7", "--store", store,
                        "--json", js, "--out", rep)
     assert code == 0
-    assert "scale smoke with 7 replicates per point (not the registered grid)" in out
+    assert "scale smoke with 7 replicates per point, store" in out
     assert json.loads(js.read_text())[0]["scale"] == "smoke+seeds7"
     with Store(store) as s:
         table = s.table("toy/unbiased")
@@ -267,6 +267,9 @@ def test_verify_with_seeds_is_labelled_and_does_not_leak(toy, capsys, store, tmp
     # the registered grid (4 replicates) runs nothing new and judges its 8 cells only
     code, out, _ = run(capsys, "verify", "toy/unbiased", *SMOKE, "--store", store, "--out", rep)
     assert code == 0 and "scale smoke, store" in out
+    assert "(scale `smoke`, 8 cells)" in (rep / "report.md").read_text()
+    # --seeds equal to the registered count is the registered grid
+    run(capsys, "verify", "toy/unbiased", *SMOKE, "--seeds", "4", "--store", store, "--out", rep)
     assert "(scale `smoke`, 8 cells)" in (rep / "report.md").read_text()
 
 
