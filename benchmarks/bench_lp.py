@@ -25,10 +25,11 @@ repeated one.
 
 Run ``python -m benchmarks.bench_lp [--quick]``; ``run(quick)`` returns the dict.
 
-Measured (full run, idle 2-core machine, 2026-11-26): with dual simplex (the earlier default)
-the dual LP at S = 1000, A = 10 took 3.6-7.2x value iteration to 1e-10 (target missed);
-interior point + crossover, now the default, takes 0.49x (fresh, compile included) and 0.31x
-(repeated), against linprog 4.9x and highspy's dual simplex 4.9x in the same run. CVXPY
+Measured (full run, idle 2-core machine, 2026-11-26): interior point + crossover, now the
+default, takes 0.49x value iteration to 1e-10 for the dual LP at S = 1000, A = 10 (fresh,
+compile included) and 0.31x (repeated); in the same run linprog took 4.9x and highspy's dual
+simplex 4.9x (with dual simplex as the default, earlier runs measured 3.6x idle and 7.2x
+under load: target missed then). CVXPY
 adds 0.83-1.33x over highspy with the same method; its compile share is 44% of a repeated
 solve at S = 50, A = 4 and 5-10% at S = 1000.
 """

@@ -129,7 +129,6 @@ def test_weak_duality_and_feasible_occupancies(mdp, seed):
 
 
 def test_highs_options_default_and_caller_override():
-    assert HIGHS_LP_OPTIONS == {"solver": "ipm", "run_crossover": "on"}
     assert lp_solver_options("HIGHS", None) == {"highs_options": HIGHS_LP_OPTIONS}
     mine = lp_solver_options("highs", {"highs_options": {"solver": "simplex"}, "verbose": False})
     assert mine == {"highs_options": {"solver": "simplex", "run_crossover": "on"}, "verbose": False}
