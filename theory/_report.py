@@ -40,6 +40,16 @@ class ReportEntry:
     cells: int
     error: str | None = None  # traceback of an ERROR verdict
     note: str = ""
+    controls: str = ""  # each negative control's verdict under the claim's test
+
+
+def _controls_text(claim: Claim, outcome, verdict: Verdict | None) -> str:
+    if outcome is not None and getattr(outcome, "controls", ()):
+        return "; ".join(c.summary() for c in outcome.controls)
+    if verdict is None or not claim.controls:
+        return "—" if not claim.controls else "not run"
+    found = [c.name for c in claim.controls if f"control.{c.name}.measured" in verdict.details]
+    return ("; ".join(f"{n}: see reason" for n in found)) or "not run"
 
 
 def _fmt(x: float) -> str:
@@ -115,7 +125,8 @@ def _entries(store, claims, out_dir: Path, outcomes) -> list[ReportEntry]:
             name = figure_name(claim)
             figure_error = _draw(claim, table, out_dir / name)
             figure = None if figure_error else name
-        entries.append(ReportEntry(claim, verdict, scale, figure, figure_error, cells, error, note))
+        entries.append(ReportEntry(claim, verdict, scale, figure, figure_error, cells, error, note,
+                                   _controls_text(claim, outcome, verdict)))
     return entries
 
 
@@ -130,12 +141,12 @@ def _md_cell(text: str) -> str:
 def _markdown(entries: Sequence[ReportEntry], title: str) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# {title}", "", f"Generated {stamp} by `boundlab`.", ""]
-    lines += ["| claim | theorem | measured [interval] | predicted | verdict | scale |",
-              "|---|---|---|---|---|---|"]
+    lines += ["| claim | theorem | measured [interval] | predicted | control | verdict | scale |",
+              "|---|---|---|---|---|---|---|"]
     for e in entries:
         lines.append("| " + " | ".join(_md_cell(x) for x in (
             e.claim.id, e.claim.theorem, format_measured(e.verdict), format_predicted(e.verdict),
-            f"**{_status(e)}**", e.scale or "—")) + " |")
+            e.controls or "—", f"**{_status(e)}**", e.scale or "—")) + " |")
     for e in entries:
         c = e.claim
         lines += ["", f"## {c.id}", "",

@@ -35,10 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ._claim import SCALES, Claim, Status, Verdict
+from ._claim import SCALES, Claim, Control, Status, Verdict, control_claim
 
 __all__ = [
     "Outcome",
+    "ControlOutcome",
+    "apply_controls",
     "verify",
     "verify_outcomes",
     "judge",
@@ -73,6 +75,29 @@ class Outcome:
     sweep: Any = None
     error: str | None = None
     cells: int = 0
+    controls: tuple["ControlOutcome", ...] = ()
+
+
+@dataclass(frozen=True)
+class ControlOutcome:
+    """One negative control's verdict under the claim's own ``analyse``. ``ok`` says whether
+    it got what the control expects (``"fail"``: FAIL; ``"not_pass"``: anything but PASS)."""
+
+    control: Control
+    verdict: Verdict
+    cells: int = 0
+
+    @property
+    def ok(self) -> bool:
+        if self.control.expect == "fail":
+            return self.verdict.status is Status.FAIL
+        return self.verdict.status not in (Status.PASS, Status.ERROR)
+
+    def summary(self) -> str:
+        v = self.verdict
+        fig = "" if not math.isfinite(v.measured) else (
+            f" {v.measured:.3g} [{v.interval[0]:.3g}, {v.interval[1]:.3g}]")
+        return f"{self.control.name}: {v.status.value}{fig}"
 
 
 def error_verdict(message: str) -> Verdict:
@@ -217,8 +242,68 @@ def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
                                  "grid are stored (an unfinished sweep)"), None
     else:
         verdict, error = judge(claim, table)
+    controls: tuple[ControlOutcome, ...] = ()
+    if verdict.status is not Status.ERROR and claim.controls:
+        try:
+            controls = tuple(_judge_control(claim, c, scale, store, ex, progress, replicates)
+                             for c in claim.controls)
+        except ENVIRONMENT_ERRORS:
+            raise
+        except Exception as exc:
+            verdict, error = error_verdict(f"a control's sweep raised {type(exc).__name__}: {exc}"), \
+                traceback.format_exc()
+        else:
+            verdict = apply_controls(verdict, controls)
     store.save_verdict(claim.id, claim.version, label, verdict)
-    return Outcome(claim, verdict, label, report, error, 0 if table is None else len(table))
+    return Outcome(claim, verdict, label, report, error, 0 if table is None else len(table),
+                   controls)
+
+
+def _judge_control(claim: Claim, control: Control, scale: str, store, ex, progress: bool,
+                   replicates: int | None) -> ControlOutcome:
+    """Sweep (resuming) and judge one control with the claim's own analyse."""
+    variant = control_claim(claim, control)
+    effective, _ = resolve_scale(variant, scale, replicates)
+    if ex is not None:
+        from ._sweep import sweep
+
+        sweep(variant, scale=scale, executor=ex, store=store, progress=progress,
+              replicates=replicates)
+    table = grid_table(store.table(claim.id, version=claim.version), effective, scale)
+    expected = len(effective.grids[scale])
+    if table is not None and 0 < len(table) < expected:
+        return ControlOutcome(control, Verdict.inconclusive(
+            f"only {len(table)} of the {expected} control cells are stored"), len(table))
+    verdict, _ = judge(variant, table)
+    return ControlOutcome(control, verdict, 0 if table is None else len(table))
+
+
+def apply_controls(verdict: Verdict, controls: Sequence[ControlOutcome]) -> Verdict:
+    """The claim's verdict after its controls: UNDISCRIMINATING (never PASS) when a control
+    PASSes the claim's own test; every control's figure is appended to the reason and its
+    measured value and interval kept in ``details`` (``control.<name>.measured`` ...)."""
+    if not controls:
+        return verdict
+    details = dict(verdict.details)
+    notes = []
+    for c in controls:
+        v = c.verdict
+        details[f"control.{c.control.name}.measured"] = v.measured
+        details[f"control.{c.control.name}.low"] = v.interval[0]
+        details[f"control.{c.control.name}.high"] = v.interval[1]
+        expect = "FAIL" if c.control.expect == "fail" else "not PASS"
+        notes.append(f"{c.summary()} (expected {expect}{'' if c.ok else ', NOT MET'}; "
+                     f"{c.control.description})")
+    status = verdict.status
+    passed = [c.control.name for c in controls if c.verdict.status is Status.PASS]
+    if passed and status is not Status.ERROR:
+        status = Status.UNDISCRIMINATING
+        head = (f"UNDISCRIMINATING: control(s) {', '.join(passed)} PASS the same test, so the "
+                f"claim's own {verdict.status.value} does not tell the theorem from them. ")
+    else:
+        head = ""
+    reason = f"{head}{verdict.reason} Controls: " + "; ".join(notes) + "."
+    return dataclasses.replace(verdict, status=status, reason=reason, details=details)
 
 
 def verify(
@@ -255,9 +340,14 @@ def _num(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def verdict_record(claim: Claim, verdict: Verdict, scale: str | None) -> dict[str, Any]:
+def verdict_record(claim: Claim, verdict: Verdict, scale: str | None,
+                   controls: Sequence[ControlOutcome] = ()) -> dict[str, Any]:
     """The JSON record of one verdict (``boundlab verify --json``); non-finite numbers -> null."""
     return {
+        "controls": [{"name": c.control.name, "expect": c.control.expect,
+                      "verdict": c.verdict.status.value, "measured": _num(c.verdict.measured),
+                      "interval": [_num(c.verdict.interval[0]), _num(c.verdict.interval[1])],
+                      "ok": c.ok} for c in controls],
         "claim": claim.id,
         "theorem": claim.theorem,
         "verdict": verdict.status.value,
@@ -286,4 +376,5 @@ def verdict_from_record(record: Mapping[str, Any]) -> Verdict:
         f(record.get("predicted")),
         f(record.get("tolerance")),
         record.get("reason", "") or "",
+        {str(k): f(v) for k, v in (record.get("details") or {}).items()},
     )

@@ -112,7 +112,8 @@ def _select(patterns):
 def _color(status: str, text: str) -> str:
     if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
         return text
-    code = {"PASS": "32", "FAIL": "31", "INCONCLUSIVE": "33", "ERROR": "1;41"}.get(status)
+    code = {"PASS": "32", "FAIL": "31", "INCONCLUSIVE": "33", "ERROR": "1;41",
+            "UNDISCRIMINATING": "35"}.get(status)
     return f"\x1b[{code}m{text}\x1b[0m" if code else text
 
 
@@ -281,6 +282,11 @@ def cmd_show(args) -> int:
     print("Bound:")
     for line in _bound_text(claim.bound):
         print(f"  {line}")
+    print(f"Kind:       {claim.kind}")
+    print("Controls:" + ("" if claim.controls else "   none declared"))
+    for c in claim.controls:
+        over = ", ".join(f"{k}={list(v)}" for k, v in c.overrides.items())
+        print(f"  {c.name} (must {'FAIL' if c.expect == 'fail' else 'not PASS'}; {over}): {c.description}")
     print("Grids:")
     for scale, grid in claim.grids.items():
         npts = len(grid.points())
@@ -352,6 +358,7 @@ def _outcome_rows(outcomes):
     from ._report import format_measured, format_predicted
 
     return [(o.claim.id, textwrap.shorten(o.claim.theorem, 44, placeholder=" ..."), format_measured(o.verdict), format_predicted(o.verdict),
+             "; ".join(c.summary() for c in o.controls) or "—",
              o.verdict.status.value) for o in outcomes]
 
 
@@ -380,8 +387,8 @@ def cmd_verify(args) -> int:
             raise EnvError(_one_line(exc)) from None
         seeds = "" if args.seeds is None else f" with {args.seeds} replicates per point"
         print(f"scale {args.scale}{seeds}, store {store.path}")
-        _print_table(("claim", "theorem", "measured [interval]", "predicted", "verdict"),
-                     _outcome_rows(outcomes), status_col=4)
+        _print_table(("claim", "theorem", "measured [interval]", "predicted", "control", "verdict"),
+                     _outcome_rows(outcomes), status_col=5)
         for o in outcomes:
             if o.verdict.status is Status.ERROR:
                 print(f"\nboundlab: ERROR in {o.claim.id}: {o.verdict.reason}\n{o.error or ''}",
@@ -393,15 +400,16 @@ def cmd_verify(args) -> int:
                 raise EnvError(f"--out {out}: could not write the report ({exc.strerror or exc})") from None
             print(f"report: {md} (and {md.with_suffix('.html').name})")
     if args.json:
-        records = [verdict_record(o.claim, o.verdict, o.scale) for o in outcomes]
+        records = [verdict_record(o.claim, o.verdict, o.scale, o.controls) for o in outcomes]
         try:
             Path(args.json).write_text(json.dumps(records, indent=2, allow_nan=False) + "\n")
         except OSError as exc:
             raise EnvError(f"--json {args.json}: could not write ({exc.strerror or exc})") from None
     counts = {s: sum(o.verdict.status.value == s for o in outcomes)
-              for s in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR")}
+              for s in ("PASS", "FAIL", "INCONCLUSIVE", "UNDISCRIMINATING", "ERROR")}
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
-    return EXIT_FAIL if counts["FAIL"] or counts["ERROR"] else EXIT_OK
+    # a claim whose control passes its test verifies nothing: as much a defect as a FAIL
+    return EXIT_FAIL if counts["FAIL"] or counts["ERROR"] or counts["UNDISCRIMINATING"] else EXIT_OK
 
 
 def cmd_report(args) -> int:

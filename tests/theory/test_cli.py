@@ -235,7 +235,7 @@ def test_verify_pass_writes_json_and_report(toy, capsys, store, tmp_path):
     row = [ln for ln in out.splitlines() if ln.startswith("toy/unbiased")][0]
     assert row.split()[-1] == "PASS" and "Toy Lemma 1" in row and "0 ± 0.5" in row
     assert "\x1b[" not in out  # no colour when stdout is not a terminal
-    assert "1 PASS, 0 FAIL, 0 INCONCLUSIVE, 0 ERROR" in out
+    assert "1 PASS, 0 FAIL, 0 INCONCLUSIVE, 0 UNDISCRIMINATING, 0 ERROR" in out
     records = json.loads(js.read_text())
     assert [r["claim"] for r in records] == ["toy/unbiased"]  # the prefix selects toy/ only
     rec = records[0]
