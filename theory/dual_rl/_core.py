@@ -232,16 +232,9 @@ def _newton_polish(mdp, V, w, alpha, f):
     singular (unvisited states), so the step is a least-squares solve.
     """
     M = flow_matrix(mdp)
-    r = mdp.r.reshape(-1)
-    c = (1 - mdp.gamma) * mdp.init
 
     def evaluate(V):
-        y = (r - M @ V) / alpha
-        if np.any(~np.isfinite(f.conj_p(y[w > 0]))):
-            return np.inf, None, None
-        val = c @ V + alpha * np.sum(w[w > 0] * f.conj_p(y[w > 0]))
-        g = c - M.T @ (w * np.where(w > 0, f.w_star(y), 0.0))
-        return float(val), g, y
+        return _dual_v_eval(mdp, M, V, w, alpha, f)
 
     val, g, y = evaluate(V)
     steps = 0
@@ -263,6 +256,18 @@ def _newton_polish(mdp, V, w, alpha, f):
             V, val, g, y = V - t * step, new_val, new_g, new_y
             steps += 1
     return V, val, steps
+
+
+def _dual_v_eval(mdp, M, V, w, alpha, f):
+    """The smooth dual-V objective, its gradient and ``y = delta/alpha`` at ``V``: the one
+    evaluation the Newton polish compares steps with (``inf`` where ``f*`` is infinite)."""
+    c = (1 - mdp.gamma) * mdp.init
+    y = (mdp.r.reshape(-1) - M @ V) / alpha
+    if np.any(~np.isfinite(f.conj_p(y[w > 0]))):
+        return np.inf, None, None
+    val = c @ V + alpha * np.sum(w[w > 0] * f.conj_p(y[w > 0]))
+    g = c - M.T @ (w * np.where(w > 0, f.w_star(y), 0.0))
+    return float(val), g, y
 
 
 def _dual_v_objective(V, mdp, w, alpha, f):
