@@ -17,7 +17,7 @@ import mdps
 from mdps import SolverError, get_divergence, gridworld, occupancy, solve_lp_linprog
 from theory import dual_rl as D
 from theory.dual_rl import _core as dual_core
-from theory._claim import Status
+from theory._claim import Status, control_claim
 from tests.strategies import discounted_mdps, seeds
 
 FS = ("kl", "chi2", "hellinger", "tv")
@@ -360,16 +360,39 @@ def test_analyses_can_fail():
                        "opt": [0.3, 0.35], "J_in": [0.4, 0.4], "J_lp": [0.4, 0.4],
                        "sandwich_violation": [0.0, 0.0], "support_gap": [0.0, 0.0]})
     assert D.CLAIMS[2].analyse(vr).status is Status.FAIL  # OPT increased with alpha
-    rc = pd.DataFrame({"recoil_policy_error": [0.0], "recoil_J_ratio": [1.0],
-                       "coverage_violated": [1.0], "smodice_infeasible": [0.0],
-                       "smodice_policy_error": [0.0], "smodice_J_ratio": [1.0],
-                       "smodice_growth_per_decade": [0.0]})
-    assert D.CLAIMS[4].analyse(rc).status is Status.FAIL  # SMODICE recovered: no contrast
+    rc = pd.DataFrame({"policy_error": [0.0, 0.0], "J_ratio": [1.0, 1.0],
+                       "coverage_violated": [1.0, 1.0], "dual_identity_error": [0.0, 0.0],
+                       "dual_expert_excess": [0.0, 0.0], "primal_dual_gap": [0.0, 0.0]})
+    assert D.CLAIMS[4].analyse(rc).status is Status.PASS
+    for col, bad in (("policy_error", 1e-4), ("dual_identity_error", 1e-5),
+                     ("dual_expert_excess", 1e-5), ("primal_dual_gap", 1e-5)):
+        broken = rc.copy()
+        broken.loc[1, col] = bad
+        assert D.CLAIMS[4].analyse(broken).status is Status.FAIL, col
+    broken = rc.copy()
+    broken.loc[1, "dual_identity_error"] = np.nan  # a required part not done
+    assert D.CLAIMS[4].analyse(broken).status is Status.INCONCLUSIVE
     fd = pd.DataFrame({"loss": ["gumbel"] * 10 + ["chi2"] * 10, "level": [0] * 20,
                        "closed_form_error": [0.0] * 20, "loss_gap": [0.0] * 20,
                        "limit_gap_ratio": [0.5] * 20, "limit_gap_min": [0.0] * 20,
                        "diverged": [0.0] * 10 + [1.0] * 10})
     assert D.CLAIMS[5].analyse(fd).status is Status.FAIL  # the stable loss diverged instead
+    # chi2 and TV are judged separately: TV never diverging must not rescue a chi2 that always does
+    fd3 = pd.DataFrame({"loss": ["gumbel"] * 10 + ["chi2"] * 10 + ["tv"] * 10, "level": [0] * 30,
+                        "closed_form_error": [0.0] * 30, "loss_gap": [0.0] * 30,
+                        "limit_gap_ratio": [0.5] * 30, "limit_gap_min": [0.0] * 30,
+                        "diverged": [1.0] * 10 + [1.0] * 10 + [0.0] * 10})
+    assert D.CLAIMS[5].analyse(fd3).status is not Status.PASS
+    fd3["diverged"] = [1.0] * 10 + [0.0] * 20
+    assert D.CLAIMS[5].analyse(fd3).status is Status.PASS
+
+
+def test_recoil_control_smodice_fails_recovery_on_uncovered_data():
+    claim = D.CLAIMS[4]
+    (control,) = claim.controls
+    table = _table(control_claim(claim, control))
+    assert claim.analyse(table).status is Status.FAIL
+    assert table["policy_error"].min() > 100 * D._claims.RECOIL_TOL
 
 
 def test_analyses_undecided_when_a_required_error_is_missing():

@@ -229,6 +229,7 @@ FIXED_POINT = Claim(
         "counterexample whose fixed point is not pi*."
     ),
     provenance="paper",
+    kind="identity",
     grids={
         "smoke": Grid({"K": (3,), "data": ("population", "dataset")}, replicates=3),
         "quick": Grid({"K": (2, 3, 5, 10), "data": ("population", "dataset")}, replicates=10),

@@ -15,17 +15,18 @@ import math
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 
 from mdps import (SolverError, get_divergence, occupancy, solve_lp, solve_lp_linprog,
                   value_iteration)
-from theory._claim import Claim, Grid, Paper, Status, Verdict
+from mdps._validation import fail
+from theory._claim import Claim, Control, Grid, Paper, Status, Verdict, combine
+from theory._stats import clopper_pearson
 
 from ._core import (dual_q, dual_q_bfgs, dual_v, dual_v_bfgs, flow_residual, in_support_lp,
                     regularised_primal, regularised_value)
 from ._fdvl import (FDVL_LOSSES, fdvl_training, implicit_maximiser, limit_gap_bound,
                     numerical_minimiser, value_loss)
-from ._imitation import mixture_divergence, recoil_primal, smodice_primal
+from ._imitation import mixture_divergence, recoil_dual_q, recoil_primal, smodice_primal
 from ._instances import behaviour_policy, make_mdp, optimal_policy
 
 __all__ = ["PAPER", "CLAIMS"]
@@ -142,6 +143,7 @@ STRONG_DUALITY = Claim(
                "multipliers is feasible and is the occupancy of the policy it induces, which "
                "is optimal."),
     provenance="derived",
+    kind="identity",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,)}, 1),
         "quick": Grid({"env": ("grid5", "grid8", "random"), "gamma": (0.9, 0.99)}, 2),
@@ -236,6 +238,7 @@ REGULARISED_DUALITY = Claim(
                "conic dual is Newton-polished before recovery (the unpolished residual is "
                "reported alongside)."),
     provenance="derived",
+    kind="identity",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("kl", "chi2"), "alpha": (0.1,),
                        "behaviour": ("uniform",)}, 1),
@@ -362,6 +365,7 @@ VANISHING_REGULARISATION = Claim(
                "J_in - alpha D_f(d_in||dO) <= OPT_alpha <= J_in, the best in-support policy's "
                "value, which is therefore the limit when dO lacks support on optimal actions."),
     provenance="derived",
+    kind="identity",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("kl",),
                        "behaviour": ("partial",), "instance": (0,), "alpha": (0.01, 1.0)}, 1),
@@ -434,6 +438,7 @@ DUAL_Q = Claim(
                "gamma P^pi Q - Q)/alpha)] equals E_{d^pi}[r] - alpha D_f(d^pi||dO) for f in "
                "{KL, chi2, squared Hellinger, TV}."),
     provenance="derived",
+    kind="identity",
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("chi2",), "alpha": (0.1,),
                        "behaviour": ("uniform",)}, 1),
@@ -462,7 +467,39 @@ def _weighted_policy_error(pi_hat, pi_E, dE):
     return float(np.sum(mu * 0.5 * np.abs(pi_hat - pi_E).sum(axis=1)))
 
 
+#: Theorem 1's dual-Q identity and the primal/dual-Q consistency: both are conic solves of
+#: objectives of size ~1 stopped at Clarabel's 1e-8 relative gap, so 1e-6 leaves two decades.
+RECOIL_DUAL_TOL = 1e-6
+#: Policies the dual form is evaluated at besides the expert's: pi_E mixed with a random
+#: policy at these weights (the expert must maximise the dual-Q value among them).
+RECOIL_PERTURBATIONS = (0.05, 0.3, 1.0)
+RECOIL_METHODS = ("recoil", "smodice")
+
+
+def _smodice_policy(mdp, dE, dS):
+    """SMODICE-style policy: the exact (eps = 0) objective when feasible, else the smallest
+    smoothing eps; plus whether eps = 0 was infeasible and the optimum's growth in 1/eps."""
+    exact = None
+    try:
+        exact = smodice_primal(mdp, dE, dS, eps=0.0)
+    except SolverError as err:
+        if err.status not in ("infeasible", "infeasible_inaccurate"):
+            raise
+    values, sm = [], None
+    for eps in SMODICE_EPS:
+        sm = smodice_primal(mdp, dE, dS, eps=eps)
+        values.append(sm.value)
+    growth = (values[-1] - values[0]) / math.log10(SMODICE_EPS[0] / SMODICE_EPS[-1])
+    return (exact if exact is not None else sm).pi, float(exact is None), float(growth)
+
+
 def run_recoil(params, rng):
+    """One instance, one method. The learned policy is ReCOIL's primal minimiser or the
+    SMODICE-style one (``params["method"]``); on it, on the expert and on perturbed expert
+    policies, Theorem 1's dual-Q value is compared with ``-D_f(mix_pi || mix_E)``."""
+    method = params["method"]
+    if method not in RECOIL_METHODS:
+        fail("params['method']", f"one of {RECOIL_METHODS}", repr(method))
     irng = _instance_rng(params)
     mdp = make_mdp(params["env"], params["gamma"], irng)
     pi_E = optimal_policy(mdp)
@@ -471,95 +508,96 @@ def run_recoil(params, rng):
     dS = occupancy(mdp, behaviour_policy(mdp, kind, irng, expert=pi_E))
     J_E = float(np.sum(mdp.r * dE))
     beta, f = params["beta"], params["f"]
-    rec = recoil_primal(mdp, dE, dS, beta, f)
-    d_hat = occupancy(mdp, rec.pi)
+    out = {"coverage_violated": float(np.any((dE > 0) & (dS <= 0))),
+           "primal_dual_gap": math.nan, "smodice_infeasible": math.nan,
+           "smodice_growth_per_decade": math.nan}
+    if method == "recoil":
+        rec = recoil_primal(mdp, dE, dS, beta, f)
+        pi_hat = rec.pi
+    else:
+        pi_hat, out["smodice_infeasible"], out["smodice_growth_per_decade"] = _smodice_policy(mdp, dE, dS)
     visited = dE.sum(axis=1) > 1e-6
-    out = {
-        "recoil_policy_error": _weighted_policy_error(rec.pi, pi_E, dE),
-        "recoil_argmax_agreement": float(np.mean(np.argmax(rec.pi, 1)[visited] == np.argmax(pi_E, 1)[visited])),
-        "recoil_J_ratio": float(np.sum(mdp.r * d_hat)) / J_E,
-        "recoil_value": rec.value,
-        "recoil_divergence_of_policy": mixture_divergence(d_hat, dE, dS, beta, f),
-        "coverage_violated": float(np.any((dE > 0) & (dS <= 0))),
-    }
-    exact = None
-    try:
-        exact = smodice_primal(mdp, dE, dS, eps=0.0)
-        out["smodice_infeasible"] = 0.0
-    except SolverError as err:
-        if err.status not in ("infeasible", "infeasible_inaccurate"):
-            raise
-        out["smodice_infeasible"] = 1.0
-    values = []
-    for eps in SMODICE_EPS:
-        sm = smodice_primal(mdp, dE, dS, eps=eps)
-        values.append(sm.value)
-    sm = exact if exact is not None else sm  # the exact objective when feasible, else smallest eps
-    d_sm = occupancy(mdp, sm.pi)
+    d_hat = occupancy(mdp, pi_hat)
+
+    def dual_and_error(pi):
+        """Theorem 1 at ``pi``: the dual-Q value and |value + D_f(mix_pi || mix_E)|. Where
+        mix_pi puts mass off supp mix_E the divergence is +inf and the dual is unbounded
+        below (CVXPY status 'unbounded'): the identity holds as -inf = -inf."""
+        div = mixture_divergence(occupancy(mdp, pi), dE, dS, beta, f)
+        try:
+            value, _ = recoil_dual_q(mdp, pi, dE, dS, beta, f)
+        except SolverError as err:
+            if err.status not in ("unbounded", "unbounded_inaccurate"):
+                raise
+            value = -math.inf
+        if math.isinf(value) or math.isinf(div):
+            return value, 0.0 if (value == -math.inf and div == math.inf) else math.inf
+        return value, abs(value + div)
+
+    # Theorem 1 (dual form) at the learned policy, at the expert and at perturbations of it.
+    # The solver's policy carries ~1e-15 round-off mass off the expert's support; at beta = 1
+    # that alone makes D_f infinite while the conic dual reports a finite optimum, so the
+    # identity is evaluated at the policy with mass below 1e-9 removed.
+    pi_clean = np.where(pi_hat < 1e-9, 0.0, pi_hat)
+    pi_clean = pi_clean / pi_clean.sum(axis=1, keepdims=True)
+    dq_hat, identity = dual_and_error(pi_clean)
+    dq_E, err_E = dual_and_error(pi_E)
+    identity = max(identity, err_E)
+    prng = np.random.default_rng(irng.integers(2**32))
+    excess = -math.inf
+    for w in RECOIL_PERTURBATIONS:
+        dq_p, err_p = dual_and_error((1 - w) * pi_E + w * prng.dirichlet(np.ones(mdp.A), size=mdp.S))
+        identity = max(identity, err_p)
+        excess = max(excess, dq_p - dq_E)
+    if method == "recoil":
+        # primal optimum = -max_pi dual-Q value, attained at the primal's policy
+        out["primal_dual_gap"] = abs(rec.value + dq_hat)
     out.update({
-        "smodice_policy_error": _weighted_policy_error(sm.pi, pi_E, dE),
-        "smodice_J_ratio": float(np.sum(mdp.r * d_sm)) / J_E,
-        # growth of the optimum per decade of 1/eps (0 when it converges)
-        "smodice_growth_per_decade": float((values[-1] - values[0]) / (math.log10(SMODICE_EPS[0] / SMODICE_EPS[-1]))),
-        "smodice_value_min_eps": values[-1],
+        "policy_error": _weighted_policy_error(pi_hat, pi_E, dE),
+        "argmax_agreement": float(np.mean(np.argmax(pi_hat, 1)[visited] == np.argmax(pi_E, 1)[visited])),
+        "J_ratio": float(np.sum(mdp.r * d_hat)) / J_E,
+        "dual_identity_error": float(identity),
+        "dual_expert_excess": float(max(excess, 0.0)),
+        "dual_value_expert": float(dq_E),
     })
     return out
 
 
-SMODICE_FAIL_ERROR = 0.01  # a policy error above 1% of expert mass counts as not recovering
-
-
 def analyse_recoil(table):
-    rec_units, rec_interval, _ = _worst(table, {"recoil_policy_error": RECOIL_TOL},
-                                        required=("recoil_policy_error",))
-    rec = rec_units * RECOIL_TOL
-    unc = table[table["coverage_violated"] == 1.0]
-    cov = table[table["coverage_violated"] == 0.0]
-    smodice_fails = (unc["smodice_infeasible"] == 1.0) | (unc["smodice_policy_error"] > SMODICE_FAIL_ERROR)
-    contrast_missing = float(np.sum(~smodice_fails))
-    details = {
-        "max_recoil_policy_error": rec,
-        "min_recoil_argmax_agreement": float(table["recoil_argmax_agreement"].min()) if "recoil_argmax_agreement" in table else math.nan,
-        "min_recoil_J_ratio": float(table["recoil_J_ratio"].min()),
-        "uncovered_cells": float(len(unc)),
-        "uncovered_smodice_infeasible_frac": float(unc["smodice_infeasible"].mean()) if len(unc) else math.nan,
-        "uncovered_smodice_min_policy_error": float(unc["smodice_policy_error"].min()) if len(unc) else math.nan,
-        "uncovered_smodice_mean_J_ratio": float(unc["smodice_J_ratio"].mean()) if len(unc) else math.nan,
-        "uncovered_smodice_min_growth_per_decade": float(unc["smodice_growth_per_decade"].min()) if len(unc) else math.nan,
-        "covered_smodice_max_policy_error": float(cov["smodice_policy_error"].max()) if len(cov) else math.nan,
-        "uncovered_cells_where_smodice_recovers": contrast_missing,
-    }
-    if len(unc) == 0:
-        return Verdict(Status.INCONCLUSIVE, "ReCOIL policy error", rec, _point(rec), 0.0, RECOIL_TOL,
-                       "no cell violates coverage, so the contrast with SMODICE is untested", details)
-    worst = max(rec / RECOIL_TOL, contrast_missing * 1e9)
-    interval = _point(worst) if worst > 1.0 or math.isfinite(rec_interval[1]) else (worst, math.inf)
+    """Worst, in units of its tolerance, of: the learned policy's dE-weighted error, Theorem
+    1's dual-Q identity error, the dual value of any perturbed policy above the expert's, and
+    (ReCOIL cells) the primal/dual-Q gap. Exact solves: the interval is a point."""
+    cols = {"policy_error": RECOIL_TOL, "dual_identity_error": RECOIL_DUAL_TOL,
+            "dual_expert_excess": RECOIL_DUAL_TOL, "primal_dual_gap": RECOIL_DUAL_TOL}
+    worst, interval, details = _worst(table, cols, required=tuple(cols)[:3])
+    details["cells"] = float(len(table))
+    details["uncovered_cells"] = float((table["coverage_violated"] == 1.0).sum()) if len(table) else 0.0
+    if "J_ratio" in table and len(table):
+        details["min_J_ratio"] = float(table["J_ratio"].min())
+    for col in ("smodice_infeasible", "smodice_growth_per_decade"):
+        vals = table[col].to_numpy(float) if col in table else np.array([])
+        if np.isfinite(vals).any():
+            details[f"mean_{col}"] = float(np.nanmean(vals))
     return Verdict.at_most(
-        "worst of ReCOIL's dE-weighted policy error (units of 1e-5) and the number of "
-        "coverage-violating cells where SMODICE-style still recovers the expert (x1e9)",
-        worst, interval, 1.0, details=details)
+        "worst of the learned policy's dE-weighted error (units of 1e-5), Theorem 1's dual-Q "
+        "identity error, the dual-Q value of perturbed policies above the expert's, and the "
+        "primal/dual-Q gap (units of 1e-6)", worst, interval, 1.0, details=details)
 
 
 def plot_recoil(table, ax=None):
-    """J(pi_hat)/J(pi_E) against beta: ReCOIL (covered / uncovered data) vs the SMODICE-style
-    objective (smoothed discriminator, smallest eps; crosses mark eps = 0 infeasible)."""
+    """J(pi_hat)/J(pi_E) against beta for the method(s) in the table, covered and uncovered
+    data (one env, the smallest gamma, the first f and replicate)."""
     ax = _ax(ax)
     t = table[table["replicate"] == table["replicate"].min()] if "replicate" in table else table
     t = t[t["gamma"] == t["gamma"].min()]
     env = t["env"].iloc[0]
-    t = t[t["env"] == env]
-    f0 = t["f"].iloc[0]
-    t = t[t["f"] == f0]
-    for k, (data, g) in enumerate(t.groupby("data")):
+    t = t[(t["env"] == env) & (t["f"] == t["f"].iloc[0])]
+    labels = {"recoil": f"ReCOIL ({t['f'].iloc[0]})", "smodice": "SMODICE-style"}
+    for k, ((method, data), g) in enumerate(t.groupby(["method", "data"])):
         g = g.sort_values("beta")
-        ax.plot(g["beta"], g["recoil_J_ratio"], "o-", color=f"C{k}", label=f"ReCOIL ({f0}), {data} data")
-        ax.plot(g["beta"], g["smodice_J_ratio"], "s--", color=f"C{k}", alpha=0.7,
-                label=f"SMODICE-style (eps=0, or {SMODICE_EPS[-1]:g} if infeasible), {data} data")
-        inf = g[g["smodice_infeasible"] == 1.0]
-        if len(inf):
-            ax.scatter(inf["beta"], np.zeros(len(inf)), marker="x", color=f"C{k}",
-                       label=f"SMODICE eps=0 infeasible ({data})")
-    ax.axhline(1.0, color="k", lw=1)
+        ax.plot(g["beta"], g["J_ratio"], "o-" if method == "recoil" else "s--", color=f"C{k}",
+                label=f"{labels[method]}, {data} data")
+    ax.axhline(1.0, color="k", lw=1, label="expert")
     ax.set_xscale("log")
     ax.set_xlabel("beta (expert weight in the mixtures)")
     ax.set_ylabel("J(pi_hat) / J(pi_E)")
@@ -572,33 +610,41 @@ RECOIL = Claim(
     id="dual_rl/recoil_coverage",
     paper=PAPER,
     theorem="Sec. 5, ReCOIL (Theorem 1 / Eq. 10 in our reading; notes D6, D9 item 9)",
-    statement=("With the expert occupancy dE and suboptimal data dS, minimising "
+    statement=("With the expert occupancy dE and suboptimal off-policy data dS, minimising "
                "D_f(beta d + (1-beta) dS || beta dE + (1-beta) dS) over the flow polytope "
                "recovers the expert policy on expert-visited states for every beta in (0, 1], "
-               "also when dS does not cover the expert's actions; on every such uncovered "
-               "cell the SMODICE-style objective KL(d||dS) - E_d[log dE/dS] is then infeasible "
-               "(eps = 0) or its policy does not recover the expert (dE-weighted policy error "
-               "above 1%). The growth of its smoothed optimum as eps -> 0 is reported in the "
-               "details, not tested."),
+               "also when dS does not cover the expert's actions; and Theorem 1's dual form "
+               "holds: for every policy pi the dual-Q objective's minimum equals "
+               "-D_f(mix_pi || mix_E), it is maximal (zero) at the expert among perturbed "
+               "policies, and equals minus the primal optimum at the recovered policy. "
+               "Control: the SMODICE-style objective KL(d||dS) - E_d[log dE/dS] on the "
+               "uncovered data (its policy must fail the same recovery test)."),
     provenance="reconstructed",
+    kind="bound",
+    controls=(Control(
+        "smodice_uncovered",
+        "the SMODICE-style objective (exact when feasible, else its smallest smoothing eps) "
+        "on data that does not cover the expert's actions",
+        {"method": ("smodice",), "data": ("uncovered",)}, expect="fail"),),
     grids={
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "f": ("chi2",), "beta": (0.1, 1.0),
-                       "data": ("uncovered",), "instance": (0,)}, 1),
+                       "data": ("uncovered",), "instance": (0,), "method": ("recoil",)}, 1),
         "quick": Grid({"env": ("grid5", "grid8"), "gamma": (0.9,), "f": ("chi2",),
                        "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered"),
-                       "instance": (0,)}, 1),
+                       "instance": (0,), "method": ("recoil",)}, 1),
         "full": Grid({"env": ("grid5", "grid8"), "gamma": (0.9, 0.99), "f": ("chi2",),
                       "beta": (0.05, 0.1, 0.3, 0.5, 1.0), "data": ("covered", "uncovered"),
-                      "instance": (0, 1, 2)}, 1),
+                      "instance": (0, 1, 2), "method": ("recoil",)}, 1),
     },
     run=run_recoil,
     analyse=analyse_recoil,
     plot=plot_recoil,
-    version=2,
+    version=3,
     notes="Exact expert occupancy (not estimated from trajectories); SMODICE-style form is our "
           "reconstruction (notes D5/D6 [R]). f = chi2 only: with KL the exponential-cone solve "
           "(Clarabel) leaves ~1e-4 policy error at default tolerance and ends "
-          "'optimal_inaccurate' at 1e-12, above this claim's 1e-5 tolerance.",
+          "'optimal_inaccurate' at 1e-12, above this claim's 1e-5 tolerance. The dual-V form "
+          "of ReCOIL is not implemented, so only the primal <-> dual-Q consistency is checked.",
 )
 
 
@@ -612,6 +658,7 @@ CF_TOL = 1e-5        # Brent (bounded) resolves V only to ~sqrt(eps_mach / curva
                      # curvature falls to ~1e-3 here, so ~1e-6 is the reference's own error
 LOSS_GAP_TOL = 1e-9  # the closed form must not be beaten by the numerical minimiser
 N_BANDITS = 30
+STABLE_LOSSES = ("chi2", "tv")
 
 
 def run_fdvl(params, rng):
@@ -654,13 +701,6 @@ def run_fdvl(params, rng):
     }
 
 
-def _cp(k, n, level=0.95):
-    a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(scipy.stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(scipy.stats.beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
-
-
 def fdvl_summary(table):
     """Per (loss, level): the divergence frequency of sampled training and the worst
     gap/bound ratio. The only place these are aggregated (``analyse_fdvl`` and the plot read it)."""
@@ -676,30 +716,37 @@ def analyse_fdvl(table):
     below = float(max(-table["limit_gap_min"].min(), 0.0))
     exact = max(cf / CF_TOL, max(lg, 0.0) / LOSS_GAP_TOL, ratio_excess / 1e-9, below / 1e-9)
     g = table[table["loss"] == "gumbel"]["diverged"]
-    s = table[table["loss"] != "gumbel"]["diverged"]
-    kg, ng, ks, ns = int(g.sum()), len(g), int(s.sum()), len(s)
+    kg, ng = int(g.sum()), len(g)
     details = {"closed_form_error": cf, "loss_gap": lg, "limit_ratio_excess": ratio_excess,
                "below_limit": below, "gumbel_divergence_freq": kg / ng if ng else math.nan,
-               "stable_divergence_freq": ks / ns if ns else math.nan,
-               "gumbel_runs": float(ng), "stable_runs": float(ns)}
+               "gumbel_runs": float(ng)}
     for row in fdvl_summary(table).itertuples():
         details[f"diverged_{row.loss}_level{row.level}"] = float(row.divergence_freq)
     if exact > 1.0:
         return Verdict.at_most("closed-form implicit maximisers: worst error in units of tolerance",
                                exact, _point(exact), 1.0, details=details)
-    if ng == 0 or ns == 0:
-        return Verdict(Status.INCONCLUSIVE, "divergence frequency", math.nan, (-math.inf, math.inf),
-                       0.0, 0.0, "closed forms agree, but the table lacks Gumbel or chi2/TV runs",
-                       details)
-    glo, ghi = _cp(kg, ng)
-    slo, shi = _cp(ks, ns)
-    diff = ks / ns - kg / ng
-    return Verdict.at_most(
-        "divergence frequency of chi2/TV minus Gumbel (XQL) in sampled training "
-        "(closed forms agree within tolerance)",
-        diff, (slo - ghi, shi - glo), 0.0,
-        reason=f"Gumbel diverged in {kg}/{ng} runs, chi2/TV in {ks}/{ns} "
-               "(95% Clopper-Pearson intervals combined)", details=details)
+    # chi2 and TV are judged separately (issue 9): pooling them let a chi2 loss that diverged
+    # in every run PASS on the strength of TV.
+    parts = []
+    for loss in STABLE_LOSSES:
+        s = table[table["loss"] == loss]["diverged"]
+        ks, ns = int(s.sum()), len(s)
+        details[f"{loss}_divergence_freq"] = ks / ns if ns else math.nan
+        details[f"{loss}_runs"] = float(ns)
+        q = f"divergence frequency of {loss} minus Gumbel (XQL) in sampled training"
+        if ng == 0 or ns == 0:
+            parts.append(Verdict.inconclusive(f"the table lacks Gumbel or {loss} runs", q))
+            continue
+        glo, ghi = clopper_pearson(kg, ng)
+        slo, shi = clopper_pearson(ks, ns)
+        parts.append(Verdict.at_most(
+            q, ks / ns - kg / ng, (slo - ghi, shi - glo), 0.0,
+            reason=f"Gumbel diverged in {kg}/{ng} runs, {loss} in {ks}/{ns} "
+                   "(95% Clopper-Pearson intervals combined)"))
+    v = combine(parts, "divergence frequency of chi2 and of TV minus Gumbel (XQL), each "
+                "(closed forms agree within tolerance)")
+    return Verdict(v.status, v.quantity, v.measured, v.interval, v.predicted, v.tolerance,
+                   v.reason, {**details, **v.details})
 
 
 def plot_fdvl(table, ax=None):
@@ -726,16 +773,26 @@ FDVL = Claim(
                "E_mu[max(0, 1 + (Q-V)/2)] = (1-lambda)/lambda; the (2 lambda - 1)/lambda "
                "quantile), lie below max_{supp mu} Q (+2 for chi2) within explicit gaps that "
                "vanish as the temperature goes to 0; and in sampled tabular training the Gumbel "
-               "loss diverges (overflow) more often than chi2 and TV, which stay finite."),
+               "loss diverges (overflow) more often than chi2, and more often than TV (each "
+               "judged on its own)."),
+    kind="bound",
+    controls=(Control(
+        "gumbel_high_temperature",
+        "Gumbel at its highest temperature (beta = 1) with the small step 0.02, where its "
+        "exponential does not overflow: the frequency comparison must not PASS there",
+        {"level": (0,), "lr": (0.02,)}),),
     provenance="reconstructed",
     grids={
+        # 4 replicates: 8 runs per loss, the fewest at which 8/8 vs 0/8 separates the 95%
+        # Clopper-Pearson intervals (chi2 and TV are judged separately).
         "smoke": Grid({"env": ("grid5",), "gamma": (0.9,), "loss": FDVL_LOSSES, "level": (2, 3),
-                       "lr": (0.5,), "steps": (300,)}, 2),
+                       "lr": (0.5,), "steps": (300,)}, 4),
         "quick": Grid({"env": ("grid8",), "gamma": (0.99,), "loss": FDVL_LOSSES,
                        "level": (0, 1, 2, 3), "lr": (0.05, 0.5), "steps": (1000,)}, 3),
         "full": Grid({"env": ("grid5", "grid8"), "gamma": (0.9, 0.99), "loss": FDVL_LOSSES,
                       "level": (0, 1, 2, 3), "lr": (0.01, 0.05, 0.5), "steps": (3000,)}, 5),
     },
+    version=2,
     run=run_fdvl,
     analyse=analyse_fdvl,
     plot=plot_fdvl,
