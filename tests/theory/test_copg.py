@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from theory._claim import Claim, Status, Verdict
+from theory._claim import Claim, Status, Verdict, control_claim
 from theory.copg import (
     CLAIMS,
     METHODS,
@@ -509,6 +509,16 @@ def test_fixed_point_smoke_passes(smoke_tables):
     assert verdict.measured <= 1e-6
 
 
+def test_toy_control_best_arm_unseen_fails():
+    # outside Theorem 1's support condition CoPG's own exact limit keeps positive regret, and
+    # the claim's analysis must say FAIL on that control's cells
+    claim = CLAIMS[1]
+    (control,) = claim.controls
+    verdict = claim.analyse(run_grid(control_claim(claim, control)))
+    assert verdict.status is Status.FAIL, verdict.reason
+    assert "contradict" in verdict.reason
+
+
 def test_toy_smoke_does_not_fail(smoke_tables):
     table = smoke_tables["copg/toy_bandit"]
     verdict = CLAIMS[1].analyse(table)
@@ -524,7 +534,7 @@ def planted_toy_table(means, limits, sd=1e-4, replicates=5, flow=None):
         for r in range(replicates):
             final = means[m] + sd * rng.standard_normal()
             rows.append({"method": m, "lr": 0.01, "epochs": 100, "batch_size": 512,
-                         "n_pairs": 10_000, "replicate": r, "final_regret": final,
+                         "n_pairs": 10_000, "data": "paper", "replicate": r, "final_regret": final,
                          "limit_regret": limits[m], "dataset_limit_regret": limits[m],
                          "flow_final_regret": limits[m] if flow is None else flow[m],
                          "steps": 2000.0, "regret_at_0": 0.29, "regret_at_1": final})

@@ -16,7 +16,7 @@ from mdps._validation import check_real, fail
 __all__ = ["mean_interval", "final_regret_summary", "regret_curves", "TOY_SETTING_COLUMNS"]
 
 #: Parameters of the toy experiment that define one training setting (method aside).
-TOY_SETTING_COLUMNS = ("lr", "epochs", "batch_size", "n_pairs")
+TOY_SETTING_COLUMNS = ("lr", "epochs", "batch_size", "n_pairs", "data")
 
 
 def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:

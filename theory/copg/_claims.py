@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from mdps._validation import fail
 
-from .._claim import Claim, Grid, Paper, Status, Verdict
+from .._claim import Claim, Control, Grid, Paper, Status, Verdict
 from ._analysis import TOY_SETTING_COLUMNS, final_regret_summary, regret_curves
 from ._objective import (
     METHODS,
@@ -260,6 +260,9 @@ TOY_BETA = 0.5
 TOY_PI_REF = (1 / 3, 1 / 3, 1 / 3)
 TOY_MU1 = (0.1, 0.2, 0.7)
 TOY_MU2 = (0.05, 0.05, 0.9)
+#: The data distributions (mu1, mu2) of the toy's ``data`` parameter: the paper's, and the
+#: control's, which never shows the best arm (outside Theorem 1: supports differ from pi_ref's).
+TOY_DATA = {"paper": (TOY_MU1, TOY_MU2), "best_arm_unseen": ((0.0, 0.2, 0.8), (0.0, 0.1, 0.9))}
 #: Regret is stored at this many evenly spaced checkpoints (regret_at_0 ... regret_at_20).
 N_CHECKPOINTS = 21
 #: Agreement band with the exact limit, relative: the biased limits differ from one another by
@@ -283,24 +286,30 @@ def toy_bandit() -> RegularisedBandit:
     return RegularisedBandit(np.array(TOY_R), TOY_BETA, np.array(TOY_PI_REF))
 
 
+def _toy_mus(data: str):
+    if data not in TOY_DATA:
+        fail("params['data']", f"one of {tuple(TOY_DATA)}", repr(data))
+    return tuple(np.array(mu) for mu in TOY_DATA[data])
+
+
 @functools.lru_cache(maxsize=None)
-def _toy_population():
+def _toy_population(data: str = "paper"):
     bandit = toy_bandit()
-    W = pair_distribution(np.array(TOY_MU1), np.array(TOY_MU2))
+    W = pair_distribution(*_toy_mus(data))
     V = preference_distribution(W, bandit.R)
     return bandit, W, V
 
 
 @functools.lru_cache(maxsize=None)
-def _toy_limit(method: str) -> float:
-    bandit, W, V = _toy_population()
+def _toy_limit(method: str, data: str = "paper") -> float:
+    bandit, W, V = _toy_population(data)
     lim = limit_point(method, bandit, W, V)
     return lim.regret if lim.converged else math.nan
 
 
 @functools.lru_cache(maxsize=None)
-def _toy_flow(method: str, lr: float, steps: int) -> float:
-    bandit, W, V = _toy_population()
+def _toy_flow(method: str, lr: float, steps: int, data: str = "paper") -> float:
+    bandit, W, V = _toy_population(data)
     return float(expected_flow(method, bandit, W, V, lr=lr, steps=steps, n_checkpoints=2).regret[-1])
 
 
@@ -308,16 +317,17 @@ def run_toy_bandit(params: Mapping[str, Any], rng: np.random.Generator) -> dict[
     method = str(params["method"])
     if method not in METHODS:
         fail("params['method']", f"one of {METHODS}", repr(method))
-    bandit, _, _ = _toy_population()
-    data = sample_pairs(bandit, np.array(TOY_MU1), np.array(TOY_MU2), int(params["n_pairs"]), rng)
+    which = str(params.get("data", "paper"))
+    bandit, _, _ = _toy_population(which)
+    data = sample_pairs(bandit, *_toy_mus(which), int(params["n_pairs"]), rng)
     result = train(method, bandit, data, lr=float(params["lr"]), epochs=int(params["epochs"]),
                    rng=rng, batch_size=int(params["batch_size"]), n_checkpoints=N_CHECKPOINTS)
     steps = int(result.steps[-1])
     own = limit_point(method, bandit, data.pair_distribution(), data.preference_distribution())
     metrics = {
         "final_regret": float(result.regret[-1]),
-        "limit_regret": _toy_limit(method),
-        "flow_final_regret": _toy_flow(method, float(params["lr"]), steps),
+        "limit_regret": _toy_limit(method, which),
+        "flow_final_regret": _toy_flow(method, float(params["lr"]), steps, which),
         "dataset_limit_regret": own.regret if own.converged else math.nan,
         "steps": float(steps),
     }
@@ -465,13 +475,20 @@ TOY_BANDIT = Claim(
         "method's final regret is compared with the limit of its exact expected-gradient flow."
     ),
     provenance="paper",
+    kind="bound",
+    controls=(Control(
+        "best_arm_unseen",
+        "data that never shows the best arm (mu1 = (0, .2, .8), mu2 = (0, .1, .9)): outside "
+        "Theorem 1 (supports differ from pi_ref's), so CoPG's exact limit keeps positive regret",
+        {"data": ("best_arm_unseen",)}, expect="fail"),),
+    version=2,
     grids={
         "smoke": Grid({"method": METHODS, "lr": (0.1,), "epochs": (5,), "batch_size": (512,),
-                       "n_pairs": (10_000,)}, replicates=3),
+                       "n_pairs": (10_000,), "data": ("paper",)}, replicates=3),
         "quick": Grid({"method": METHODS, "lr": (1e-2,), "epochs": (100,), "batch_size": (512,),
-                       "n_pairs": (10_000,)}, replicates=5),
+                       "n_pairs": (10_000,), "data": ("paper",)}, replicates=5),
         "full": Grid({"method": METHODS, "lr": (1e-3, 1e-2), "epochs": (100,),
-                      "batch_size": (512,), "n_pairs": (10_000,)}, replicates=20),
+                      "batch_size": (512,), "n_pairs": (10_000,), "data": ("paper",)}, replicates=20),
     },
     run=run_toy_bandit,
     analyse=analyse_toy_bandit,
