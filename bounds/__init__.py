@@ -37,12 +37,13 @@ from ._bound import (
     power_order,
     symbols,
 )
-from ._fit import RateFit, fit_rate
+from ._fit import RateFit, fit_rate, fit_rate_censored
 
 __all__ = [
     "Bound",
     "RateFit",
     "fit_rate",
+    "fit_rate_censored",
     "power_order",
     "symbols",
     "PROVENANCES",
