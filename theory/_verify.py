@@ -296,10 +296,20 @@ def apply_controls(verdict: Verdict, controls: Sequence[ControlOutcome]) -> Verd
                      f"{c.control.description})")
     status = verdict.status
     passed = [c.control.name for c in controls if c.verdict.status is Status.PASS]
+    # A control declared expect="fail" is part of the statement (e.g. "the baseline's K_eps
+    # grows in H"): when it does not FAIL (and does not PASS), that contrast is unshown, so a
+    # PASS of the claim itself is only INCONCLUSIVE.
+    unshown = [c.control.name for c in controls
+               if c.control.expect == "fail" and c.verdict.status is not Status.FAIL
+               and c.verdict.status is not Status.PASS]
     if passed and status is not Status.ERROR:
         status = Status.UNDISCRIMINATING
         head = (f"UNDISCRIMINATING: control(s) {', '.join(passed)} PASS the same test, so the "
                 f"claim's own {verdict.status.value} does not tell the theorem from them. ")
+    elif unshown and status is Status.PASS:
+        status = Status.INCONCLUSIVE
+        head = (f"INCONCLUSIVE: control(s) {', '.join(unshown)} expected to FAIL did not, so the "
+                "contrast the claim states is not shown (its own test PASSed). ")
     else:
         head = ""
     reason = f"{head}{verdict.reason} Controls: " + "; ".join(notes) + "."

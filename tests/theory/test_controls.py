@@ -131,3 +131,19 @@ def test_at_least(iv, status):
 def test_inconclusive_helper():
     v = Verdict.inconclusive("too few cells", "slope")
     assert v.status is Status.INCONCLUSIVE and math.isnan(v.measured) and v.reason == "too few cells"
+
+
+def test_an_expected_fail_that_does_not_fail_leaves_a_pass_inconclusive():
+    from theory._verify import ControlOutcome, apply_controls
+
+    own = Verdict.at_most("slope", 0.0, (-0.1, 0.1), 0.3)
+    undecided = Verdict.inconclusive("censored", "slope")
+    failed = Verdict.at_most("slope", 1.0, (0.8, 1.2), 0.3)
+    v = apply_controls(own, [ControlOutcome(toy.SHIFTED, undecided, 6)])
+    assert v.status is Status.INCONCLUSIVE
+    assert v.reason.startswith("INCONCLUSIVE: control(s) shifted_mean expected to FAIL did not")
+    assert apply_controls(own, [ControlOutcome(toy.SHIFTED, failed, 6)]).status is Status.PASS
+    # a not_pass control that is INCONCLUSIVE is what it promised: the PASS stands
+    assert apply_controls(own, [ControlOutcome(toy.MEDIAN, undecided, 6)]).status is Status.PASS
+    # and a FAIL of the claim itself is never softened
+    assert apply_controls(failed, [ControlOutcome(toy.SHIFTED, undecided, 6)]).status is Status.FAIL

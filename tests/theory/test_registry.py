@@ -116,3 +116,22 @@ def test_public_surface_resolves_lazily():
     assert theory.Claim.__module__ == "theory._claim" and callable(theory.verify)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         theory.nope  # noqa: B018
+
+
+def test_every_rate_or_bound_claim_declares_a_control():
+    """Issue 9: a rate or bound claim verifies nothing unless a baseline or an
+    assumption-violating variant is run through its own analysis and must not PASS it; only
+    exact identities (certificates, closed forms) may go without one."""
+    from theory._registry import registry
+
+    claims = list(registry().values())
+    assert claims, "the registry is empty"
+    for claim in claims:
+        assert claim.kind in ("rate", "bound", "identity"), claim.id
+        if claim.kind != "identity":
+            assert claim.controls, f"{claim.id} ({claim.kind}) declares no negative control"
+        for control in claim.controls:
+            # the control's grid at every scale differs from the claim's own (checked at
+            # construction) and is a grid of the same parameters
+            for scale, grid in claim.grids.items():
+                assert set(control.grid(grid).params) == set(grid.params), (claim.id, scale)

@@ -40,7 +40,6 @@ def _k_table(slope, n_rep=8, seed=0):
         row = {"replicate": r, "radius_scale": SIMULATED_RADIUS_SCALE, "c_min": 0.001}
         for k in ks:
             row[f"subopt_{k}"] = 0.3 * k**slope * math.exp(0.05 * rng.normal())
-            row[f"uniform_{k}"] = 0.3 * k**-0.5
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -51,6 +50,16 @@ def test_k_rate_analysis_pass_and_fail():
     assert v.status == Status.FAIL and v.details["radius_scale"] == SIMULATED_RADIUS_SCALE
     ax = C.plot_k_rate(_k_table(-0.5))
     plt.close(ax.figure)
+    # off the good event: theta* outside the set in more than delta of the cells
+    t = _k_table(-0.5)
+    t.loc[:1, "c_min"] = 1.0
+    v = C.analyse_k_rate(t)
+    assert v.status == Status.INCONCLUSIVE and "good event" in v.reason
+    assert v.details["cells_with_theta_outside"] == 2
+    # an explorer without a confidence set (c_min NaN) is judged on its rate alone
+    t = _k_table(-0.5)
+    t["c_min"] = math.nan
+    assert C.analyse_k_rate(t).status == Status.PASS
 
 
 def _rate_table(col, xs, power, n_rep=6, seed=0, extra=None):
@@ -59,7 +68,7 @@ def _rate_table(col, xs, power, n_rep=6, seed=0, extra=None):
     for x in xs:
         for r in range(n_rep):
             k = 50 * x**power * math.exp(0.05 * rng.normal())
-            rows.append({col: x, "replicate": r, "k_eps": k, "k_eps_uniform": k, "k_eps_ucrl": k,
+            rows.append({col: x, "replicate": r, "k_eps": k, "K_max": 1e6,
                          "k_first": 4.0, "c_min": 0.001, "radius_scale": SIMULATED_RADIUS_SCALE, **(extra or {})})
     return pd.DataFrame(rows)
 
@@ -72,35 +81,50 @@ def test_eps_and_d_rate_analysis():
     assert C.analyse_d_rate(t).status == Status.PASS
     t["k_eps"] = 50 * (t["d"] - 1.0) ** 3.5
     assert C.analyse_d_rate(t).status == Status.FAIL
+    # censored cells are kept as "more than K_max": a steep planted law whose slow cells are
+    # censored still FAILs (dropping them would flatten the slope towards the prediction)
+    t = _rate_table("d", [3, 4, 5, 7], 3.5, n_rep=8, extra={"eps": 0.02})
+    K = float(np.quantile(t["k_eps"], 0.8))
+    t["K_max"] = K
+    t.loc[t["k_eps"] > K, "k_eps"] = np.nan
+    v = C.analyse_d_rate(t)
+    assert v.details["censored"] > 0 and v.status == Status.FAIL, v.reason
+    # all of one x censored and the rest at a single x: no fit -> INCONCLUSIVE
     censored = _rate_table("eps", [0.08, 0.04], -2.0, extra={"d": 3})
-    censored.loc[::2, "k_eps"] = np.nan
+    censored.loc[censored["eps"] == 0.04, "k_eps"] = np.nan
     assert C.analyse_eps_rate(censored).status == Status.INCONCLUSIVE
     plt.close(C.plot_eps_rate(_rate_table("eps", [0.08, 0.04], -2.0, extra={"d": 3})).figure)
 
 
 def test_horizon_analysis():
-    def table(power):
+    def table(power, c_min=0.001):
         rows = []
         for H in (4, 16, 64, 128):
             for i in range(4):
-                rows.append({"H": H, "instance": i, "k_eps": 100.0 * (H / 4) ** power * (1 + 0.05 * i),
-                             "k_eps_ucrl": 100.0 * (H / 4) ** 1.5, "k_first": 4.0, "c_min": 0.001,
+                k = 100.0 * (H / 4) ** power * (1 + 0.05 * i)
+                rows.append({"H": H, "instance": i, "k_eps": k, "subopt_K_max": 0.01 * (1 + 0.05 * i),
+                             "K_max": 1e6, "k_first": 4.0, "c_min": c_min,
                              "radius_scale": SIMULATED_RADIUS_SCALE, "eps": 0.02, "d": 4})
         return pd.DataFrame(rows)
 
-    v = C.analyse_horizon(table(0.0))
-    assert v.status == Status.PASS and v.details["ucrl_slope"] == pytest.approx(1.5)
-    assert v.details["ucrl_contrast_shown"] == 1.0
+    assert C.analyse_horizon(table(0.0)).status == Status.PASS
     assert C.analyse_horizon(table(1.0)).status == Status.FAIL
-    # UCRL-RFE at its covering scale (_cov columns): flat there, so that contrast is not shown
-    t = table(0.0)
-    t["k_eps_ucrl_cov"] = 100.0 * (1 + 0.1 * t["instance"])
-    t["c_min_ucrl_cov"] = 0.1
+    # UCRL-RFE-like growth censored at the budget still FAILs the flatness test
+    t = table(1.5)
+    t["K_max"] = 2000.0
+    t.loc[t["k_eps"] > 2000.0, "k_eps"] = np.nan
     v = C.analyse_horizon(t)
-    assert v.details["ucrl_cov_slope"] == pytest.approx(0.0, abs=1e-9)
-    assert v.details["ucrl_cov_contrast_shown"] == 0.0 and v.details["ucrl_contrast_shown"] == 1.0
-    assert "c_beta=0.2" in v.reason and "contrast NOT reproduced" in v.reason
+    assert v.details["censored"] > 0 and v.status == Status.FAIL, v.reason
+    v = C.analyse_horizon(table(0.0, c_min=1.0))
+    assert v.status == Status.INCONCLUSIVE and "good event" in v.reason
     plt.close(C.plot_horizon(t).figure)
+
+
+def test_explorer_parameter_is_validated():
+    with pytest.raises(ValueError, match=r"params\['explorer'\]: expected one of"):
+        C.run_horizon({"S": 3, "A": 2, "d": 3, "alpha": 0.1, "H": 4, "K_max": 8, "eps": 0.05,
+                       "radius_scale": SIMULATED_RADIUS_SCALE, "instance": 0, "explorer": "greedy"},
+                      np.random.default_rng(0))
 
 
 def test_coverage_analysis():

@@ -48,10 +48,12 @@ import math
 
 import numpy as np
 
-from bounds import fit_rate
+from bounds import fit_rate, fit_rate_censored
 from bounds import reward_free as rfb
 from mdps._linear import hard_instance, random_linear_mixture_mdp
-from theory._claim import Claim, Grid, Paper, Status, Verdict
+from mdps._validation import fail
+from theory._claim import Claim, Control, Grid, Paper, Status, Verdict
+from theory._stats import clopper_pearson
 
 from ._baselines import explore_ucrl_rfe, explore_uniform, plan_ucrl_rfe
 from ._explore import HFConfig, explore_hf, geometric_checkpoints
@@ -141,6 +143,16 @@ def _scale(table):
 MIN_CLUSTERS = 4
 
 
+def _fit_censored(x, y, rep, budget):
+    """:func:`bounds.fit_rate_censored` with NaN ``y`` censored at ``budget``."""
+    ok = np.isfinite(x) & (np.isnan(y) | (y > 0))
+    if np.unique(np.asarray(rep)[ok]).size < MIN_CLUSTERS:
+        raise ValueError(f"fewer than {MIN_CLUSTERS} replicate clusters (a 95% cluster-bootstrap "
+                         "interval needs more)")
+    return fit_rate_censored(np.asarray(x)[ok], np.asarray(y)[ok], np.asarray(rep)[ok],
+                             np.asarray(budget)[ok], rng=np.random.default_rng(0))
+
+
 def _fit(x, y, rep):
     ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
     if np.unique(np.asarray(rep)[ok]).size < MIN_CLUSTERS:
@@ -148,6 +160,64 @@ def _fit(x, y, rep):
                          "interval needs more)")
     return fit_rate(np.asarray(x)[ok], np.asarray(y)[ok], np.asarray(rep)[ok],
                     rng=np.random.default_rng(0))
+
+
+#: The explorers a rate claim's ``explorer`` parameter selects: the algorithm of the theorem
+#: and the baselines its controls run through the same sweep and the same analysis.
+EXPLORERS = ("hf", "uniform", "ucrl", "frozen")
+EXPLORER_LABELS = {"hf": "HF-UCRL-RFE++", "uniform": "uniform exploration", "ucrl": "UCRL-RFE",
+                   "frozen": "frozen model (stops learning after the first checkpoint)"}
+
+
+def _explore(explorer, m, H, K, R_oracle, R_test, rng, c, cps):
+    """Run ``explorer`` on the instance ``m`` (``phi``, ``P``, ``theta``) for ``K`` episodes and
+    return ``(worst suboptimality over R_test at each checkpoint, c_min, extra)``.
+
+    ``c_min`` is the smallest confidence-radius scale covering theta* over the run (NaN for
+    explorers without a confidence set); "frozen" is uniform exploration whose model stops
+    at the first checkpoint (a learner that does not learn: the rate claims must FAIL it)."""
+    if explorer not in EXPLORERS:
+        fail("params['explorer']", f"one of {EXPLORERS}", repr(explorer))
+    extra = {}
+    if explorer == "hf":
+        res = explore_hf(m.phi, m.P, H, K, R_oracle, rng, HFConfig(radius_scale=c, delta=DELTA),
+                         theta_star=m.theta, checkpoints=cps)
+        extra = {"outside_U": float(res.outside_U),
+                 "oracle_share": res.time_oracle / max(res.time_oracle + res.time_regression, 1e-12)}
+        return _worst(m.P, m.phi, res.theta_plan, R_test), float(res.c_min), extra
+    if explorer == "ucrl":
+        res = explore_ucrl_rfe(m.phi, m.P, H, K, rng, radius_scale=c, delta=DELTA, checkpoints=cps,
+                               theta_star=m.theta)
+        return _worst_ucrl(m.P, m.phi, res, R_test), float(res.c_min), extra
+    res = explore_uniform(m.phi, m.P, H, K, rng, checkpoints=cps)
+    thetas = res.thetas if explorer == "uniform" else np.repeat(res.thetas[:1], len(cps), axis=0)
+    return _worst(m.P, m.phi, thetas, R_test), math.nan, extra
+
+
+def _good_event(table, details):
+    """The theorem's rates hold on its good event (theta* in every confidence set). Count the
+    cells where theta* left the set (``c_min > radius_scale``); above ``DELTA`` of the cells
+    the verdict cannot speak for the theorem. Returns a reason, or "" when the event holds
+    (or the explorer has no confidence set: every ``c_min`` NaN)."""
+    cm = table["c_min"].to_numpy(float) if "c_min" in table else np.array([])
+    scale = table["radius_scale"].to_numpy(float) if "radius_scale" in table else np.array([])
+    known = np.isfinite(cm)
+    if not known.any():
+        details["cells_with_theta_outside"] = math.nan
+        return ""
+    outside = int(np.sum(cm[known] > scale[known]))
+    details["cells_with_theta_outside"] = outside
+    details["share_with_theta_outside"] = outside / int(known.sum())
+    if outside > DELTA * known.sum():
+        return (f"theta* left the confidence set in {outside}/{int(known.sum())} cells "
+                f"(> delta = {DELTA}): the run is off the theorem's good event at "
+                f"radius_scale={_scale(table):g}")
+    return ""
+
+
+def _explorer_label(table):
+    vals = np.unique(table["explorer"]) if "explorer" in table else ["hf"]
+    return ", ".join(EXPLORER_LABELS.get(str(v), str(v)) for v in vals)
 
 
 def _ax(ax):
@@ -164,22 +234,15 @@ def _ax(ax):
 def run_k_rate(params, rng):
     S, A, d, H = params["S"], params["A"], params["d"], params["H"]
     K = params["K_max"]
-    c = params["radius_scale"]
     mdp = random_linear_mixture_mdp(S, A, d, H, rng)
     R_or = reward_dictionary(S, A, H)[: 2 * S + 1]
     R_test = random_test_rewards(S, A, H)
     cps = geometric_checkpoints(K, per_octave=1, start=8)
-    res = explore_hf(mdp.phi, mdp.P, H, K, R_or, rng, HFConfig(radius_scale=c, delta=DELTA),
-                     theta_star=mdp.theta, checkpoints=cps)
-    sub = _worst(mdp.P, mdp.phi, res.theta_plan, R_test)
-    uni = explore_uniform(mdp.phi, mdp.P, H, K, rng, checkpoints=cps)
-    sub_u = _worst(mdp.P, mdp.phi, uni.thetas, R_test)
-    out = {"c_min": res.c_min, "outside_U": float(res.outside_U),
-           "oracle_share": res.time_oracle / max(res.time_oracle + res.time_regression, 1e-12),
-           "oracle_value_last": float(res.oracle_values[-1])}
-    for k, s, u in zip(cps, sub, sub_u):
+    sub, c_min, extra = _explore(params.get("explorer", "hf"), mdp, H, K, R_or, R_test, rng,
+                                 params["radius_scale"], cps)
+    out = {"c_min": c_min, **extra}
+    for k, s in zip(cps, sub):
         out[f"subopt_{int(k)}"] = float(s)
-        out[f"uniform_{int(k)}"] = float(u)
     return out
 
 
@@ -197,23 +260,22 @@ def analyse_k_rate(table) -> Verdict:
     y = Y[:, win].ravel()
     rep = np.repeat(np.arange(Y.shape[0]), win.sum())
     n_zero = int((y <= 0).sum())
+    cm = table["c_min"].to_numpy(float)
     details = {"radius_scale": _scale(table), "K_max": float(K_max), "zero_points_dropped": n_zero,
-               "c_min_median": float(np.nanmedian(table["c_min"])), "c_min_max": float(np.nanmax(table["c_min"])),
+               "c_min_median": float(np.nanmedian(cm)) if np.isfinite(cm).any() else math.nan,
+               "c_min_max": float(np.nanmax(cm)) if np.isfinite(cm).any() else math.nan,
                "mean_subopt_at_K_max": float(Y[:, -1].mean())}
+    q = f"log-log slope of worst-case suboptimality in K (last 4 octaves; {_explorer_label(table)})"
+    off = _good_event(table, details)
+    if off:
+        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), -0.35, 0.0, off, details)
     try:
         f = _fit(x, y, rep)
     except ValueError as e:
-        return Verdict(Status.INCONCLUSIVE, "log-log slope of worst-case suboptimality in K (last 4 octaves)",
-                       math.nan, (math.nan, math.nan), -0.35, 0.0, f"no fit: {e}", details)
-    _, U = _k_points(table, "uniform_")
-    try:
-        fu = _fit(x, U[:, win].ravel(), rep)
-        details.update(uniform_slope=fu.slope, uniform_lo=fu.interval[0], uniform_hi=fu.interval[1])
-    except ValueError:
-        pass
+        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), -0.35, 0.0, f"no fit: {e}", details)
     details.update(two_sided_band_contains_interval=float(-0.65 <= f.interval[0] and f.interval[1] <= -0.35))
     return Verdict.at_most(
-        "log-log slope of worst-case suboptimality in K (last 4 octaves)", f.slope, f.interval, -0.35,
+        q, f.slope, f.interval, -0.35,
         reason=("Theorem 2.6.3 is an upper bound O~(d^2/K + d/sqrt(K)): the slope must be at most "
                 "-1/2 up to 0.15 for log factors and the finite window (notes C2-E1 refutes at "
                 "'shallower than -0.35'); a steeper slope is consistent (finite test set, exact "
@@ -225,12 +287,9 @@ def analyse_k_rate(table) -> Verdict:
 def plot_k_rate(table, ax=None):
     ax = _ax(ax)
     ks, Y = _k_points(table, "subopt_")
-    _, U = _k_points(table, "uniform_")
     for i in range(Y.shape[0]):
         ax.plot(ks, np.maximum(Y[i], 1e-5), "o-", color="C0", alpha=0.35, ms=3,
-                label="HF-UCRL-RFE++" if i == 0 else None)
-        ax.plot(ks, np.maximum(U[i], 1e-5), "s--", color="C2", alpha=0.35, ms=3,
-                label="uniform exploration" if i == 0 else None)
+                label=_explorer_label(table) if i == 0 else None)
     anchor = np.exp(np.mean(np.log(np.maximum(Y[:, ks >= ks.max() / 16][:, 0], 1e-5))))
     k0 = ks[ks >= ks.max() / 16][0]
     ax.plot(ks, anchor * np.sqrt(k0 / ks), "k:", label="d/sqrt(K) (scaled through data at K_max/16)")
@@ -245,67 +304,61 @@ def plot_k_rate(table, ax=None):
 
 
 def run_hard(params, rng):
-    """``n_runs`` independent runs (fresh random signs each); ``K_eps`` of the *mean* worst-case
-    suboptimality curve over them (a single run's first-passage time is dominated by luck on
-    the sign coordinates). UCRL-RFE only when ``params["ucrl"]``."""
+    """``n_runs`` independent runs of ``params["explorer"]`` (fresh random signs each);
+    ``K_eps`` of the *mean* worst-case suboptimality curve over them (a single run's
+    first-passage time is dominated by luck on the sign coordinates); NaN when the mean curve
+    is still above eps at ``K_max`` (right-censored at ``K_max``)."""
     d, eps, H = params["d"], params["eps"], params["H"]
     K, c, n_runs = params["K_max"], params["radius_scale"], params["n_runs"]
     Delta = HARD_A * eps / (d - 1)
     cps = geometric_checkpoints(K, per_octave=PER_OCTAVE, start=4)
-    subs = {"hf": [], "uniform": [], "ucrl": []}
-    c_min = []
+    subs, c_min = [], []
     for _ in range(n_runs):
         signs = rng.choice(np.array([-1, 1]), size=d - 1)
         m = hard_instance(d, H, Delta, signs=signs).mdp
         R = hard_test_rewards(m.A, H)
-        res = explore_hf(m.phi, m.P, H, K, R, rng, HFConfig(radius_scale=c, delta=DELTA),
-                         theta_star=m.theta, checkpoints=cps)
-        subs["hf"].append(_worst(m.P, m.phi, res.theta_plan, R))
-        c_min.append(res.c_min)
-        uni = explore_uniform(m.phi, m.P, H, K, rng, checkpoints=cps)
-        subs["uniform"].append(_worst(m.P, m.phi, uni.thetas, R))
-        if params["ucrl"]:
-            ucrl = explore_ucrl_rfe(m.phi, m.P, H, K, rng, radius_scale=c, delta=DELTA, checkpoints=cps)
-            subs["ucrl"].append(_worst_ucrl(m.P, m.phi, ucrl, R))
-    mean = {k: np.mean(v, axis=0) for k, v in subs.items() if v}
-    return {"Delta": Delta, "c_min": float(np.max(c_min)),
-            "k_eps": episodes_needed(cps, mean["hf"], eps),
-            "k_eps_uniform": episodes_needed(cps, mean["uniform"], eps),
-            "k_eps_ucrl": episodes_needed(cps, mean["ucrl"], eps) if "ucrl" in mean else math.nan,
-            "k_first": float(cps[0]), "subopt_K_max": float(mean["hf"][-1])}
+        sub, cm, _ = _explore(params.get("explorer", "hf"), m, H, K, R, R, rng, c, cps)
+        subs.append(sub)
+        c_min.append(cm)
+    mean = np.mean(subs, axis=0)
+    return {"Delta": Delta, "c_min": float(np.max(c_min)), "k_eps": episodes_needed(cps, mean, eps),
+            "k_first": float(cps[0]), "subopt_K_max": float(mean[-1])}
 
 
 def _rate_verdict(table, xcol, predicted, quantity, extra_reason, xfun=lambda v: v):
+    """Slope of ``log K_eps`` on ``log x``: cells censored at ``K_max`` (NaN) enter the Tobit
+    fit as "more than K_max" (``bounds.fit_rate_censored``), never dropped; cells resolved at
+    the first checkpoint (left-censored: eps too loose to measure) above 20% make the verdict
+    INCONCLUSIVE, as does a run off the good event."""
     x = xfun(table[xcol].to_numpy(float))
     y = table["k_eps"].to_numpy(float)
     rep = table["replicate"].to_numpy()
     censored = int(np.isnan(y).sum())
+    quantity = f"{quantity}; {_explorer_label(table)}"
+    cm = table["c_min"].to_numpy(float)
     details = {"radius_scale": _scale(table), "censored": censored, "cells": len(y),
-               "c_min_median": float(np.nanmedian(table["c_min"])), "c_min_max": float(np.nanmax(table["c_min"])),
-               "cells_with_theta_outside": int((table["c_min"] > _scale(table)).sum())}
-    for col, name in (("k_eps_uniform", "uniform"), ("k_eps_ucrl", "ucrl_rfe")):
-        try:
-            fb = _fit(x, table[col].to_numpy(float), rep)
-            details[f"{name}_slope"] = fb.slope
-        except (ValueError, KeyError):
-            details[f"{name}_slope"] = math.nan
+               "c_min_median": float(np.nanmedian(cm)) if np.isfinite(cm).any() else math.nan,
+               "c_min_max": float(np.nanmax(cm)) if np.isfinite(cm).any() else math.nan}
     first = int((y == table["k_first"].to_numpy(float)).sum())
     details["at_first_checkpoint"] = first
     tol = 0.4  # notes C2-E2: log factors of beta over a ~10x range of K move the slope by ~0.1-0.2
-    if censored > 0.2 * len(y) or first > 0.2 * len(y):
+    off = _good_event(table, details)
+    if off:
         return Verdict(Status.INCONCLUSIVE, quantity, math.nan, (math.nan, math.nan), predicted, tol,
-                       f"{censored}/{len(y)} runs never reached eps within K_max (censored) and "
-                       f"{first}/{len(y)} reached it at the first checkpoint (unresolved); "
+                       off, details)
+    if first > 0.2 * len(y):
+        return Verdict(Status.INCONCLUSIVE, quantity, math.nan, (math.nan, math.nan), predicted, tol,
+                       f"{first}/{len(y)} cells reached eps at the first checkpoint (unresolved); "
                        f"radius_scale={_scale(table):g}", details)
     try:
-        f = _fit(x, y, rep)
+        f = _fit_censored(x, y, rep, table["K_max"].to_numpy(float))
     except ValueError as e:
         return Verdict(Status.INCONCLUSIVE, quantity, math.nan, (math.nan, math.nan), predicted, tol,
                        f"no fit: {e}", details)
     return Verdict.from_interval(
         quantity, f.slope, f.interval, predicted, tol,
-        reason=(f"{extra_reason} radius_scale={_scale(table):g}; {censored} censored runs dropped "
-                "(dropping the slowest runs biases the slope towards 0)."),
+        reason=(f"{extra_reason} radius_scale={_scale(table):g}; {censored}/{len(y)} cells censored "
+                "at K_max, kept in the fit as right-censored (Tobit)."),
         details=details)
 
 
@@ -320,7 +373,8 @@ def analyse_d_rate(table) -> Verdict:
                       "d - 1, the number of unknown signs (slope vs d reported in details).",
                       xfun=lambda v: v - 1.0)
     try:
-        f = _fit(table["d"].to_numpy(float), table["k_eps"].to_numpy(float), table["replicate"].to_numpy())
+        f = _fit_censored(table["d"].to_numpy(float), table["k_eps"].to_numpy(float),
+                          table["replicate"].to_numpy(), table["K_max"].to_numpy(float))
         det = dict(v.details)
         det["slope_vs_d"] = f.slope
         return Verdict(v.status, v.quantity, v.measured, v.interval, v.predicted, v.tolerance, v.reason, det)
@@ -331,10 +385,12 @@ def analyse_d_rate(table) -> Verdict:
 def _plot_needed(table, xcol, ax, bound_fn, xlabel, title, xfun=lambda v: v):
     ax = _ax(ax)
     x = xfun(table[xcol].to_numpy(float))
-    for col, lab, mk, colr in (("k_eps", "HF-UCRL-RFE++", "o", "C0"), ("k_eps_ucrl", "UCRL-RFE", "^", "C3"),
-                               ("k_eps_uniform", "uniform", "s", "C2")):
-        if col in table:
-            ax.scatter(x, table[col], marker=mk, color=colr, alpha=0.5, s=14, label=lab)
+    y_all = table["k_eps"].to_numpy(float)
+    ax.scatter(x, y_all, marker="o", color="C0", alpha=0.5, s=14, label=_explorer_label(table))
+    cens = np.isnan(y_all)
+    if cens.any():
+        ax.scatter(x[cens], table["K_max"].to_numpy(float)[cens], marker="^", color="C3", s=18,
+                   label="censored: > K_max")
     xs = np.unique(x)
     y = table["k_eps"].to_numpy(float)
     ok = np.isfinite(y)
@@ -366,127 +422,84 @@ def plot_d_rate(table, ax=None):
 
 
 def run_horizon(params, rng):
-    """HF-UCRL-RFE++ at ``radius_scale`` and UCRL-RFE twice: at the same ``radius_scale`` and at
-    its own covering scale ``UCRL_COVERING_SCALE`` (``_cov`` columns), on the same instance."""
+    """``params["explorer"]`` at ``params["radius_scale"]`` on the instance seeded by
+    ``params["instance"]`` only (so it is the same at every H and for every explorer)."""
     S, A, d, H = params["S"], params["A"], params["d"], params["H"]
     K, eps, c = params["K_max"], params["eps"], params["radius_scale"]
-    # the instance depends on the "instance" seed only, so it is the same across H
     mdp = random_linear_mixture_mdp(S, A, d, H, np.random.default_rng(params["instance"]),
                                     alpha=params["alpha"])
     R_or = reward_dictionary(S, A, H)[: 2 * S + 1]
     R_test = random_test_rewards(S, A, H)
     cps = geometric_checkpoints(K, per_octave=PER_OCTAVE, start=4)
-    res = explore_hf(mdp.phi, mdp.P, H, K, R_or, rng, HFConfig(radius_scale=c, delta=DELTA),
-                     theta_star=mdp.theta, checkpoints=cps)
-    sub = _worst(mdp.P, mdp.phi, res.theta_plan, R_test)
-    out = {"c_min": res.c_min, "k_eps": episodes_needed(cps, sub, eps), "k_first": float(cps[0]),
-           "subopt_K_max": float(sub[-1]),
-           "oracle_share": res.time_oracle / max(res.time_oracle + res.time_regression, 1e-12)}
-    for suffix, cu in (("", c), ("_cov", UCRL_COVERING_SCALE)):
-        ucrl = explore_ucrl_rfe(mdp.phi, mdp.P, H, K, rng, radius_scale=cu, delta=DELTA, checkpoints=cps,
-                                theta_star=mdp.theta)
-        sub_c = _worst_ucrl(mdp.P, mdp.phi, ucrl, R_test)
-        out[f"k_eps_ucrl{suffix}"] = episodes_needed(cps, sub_c, eps)
-        out[f"subopt_ucrl{suffix}_K_max"] = float(sub_c[-1])
-        out[f"c_min_ucrl{suffix}"] = ucrl.c_min
-    return out
+    sub, c_min, extra = _explore(params.get("explorer", "hf"), mdp, H, K, R_or, R_test, rng, c, cps)
+    return {"c_min": c_min, "k_eps": episodes_needed(cps, sub, eps), "k_first": float(cps[0]),
+            "subopt_K_max": float(sub[-1]), **extra}
+
+
+#: "No polynomial growth in H": polylog(H) over H in [4, 128] moves the slope by <= ~0.2-0.3
+#: (beta^2 ~ log^2(KH)), so the bound on the slope of log K_eps in log H is 0.3 (notes C2-E3).
+HORIZON_SLOPE_BOUND = 0.3
 
 
 def analyse_horizon(table) -> Verdict:
     x = table["H"].to_numpy(float)
     rep = table["instance"].to_numpy()
     y = table["k_eps"].to_numpy(float)
-    yc = table["k_eps_ucrl"].to_numpy(float)
-    cens, cens_c = int(np.isnan(y).sum()), int(np.isnan(yc).sum())
-    details = {"radius_scale": _scale(table), "censored": cens, "censored_ucrl": cens_c,
-               "cells": len(y), "c_min_median": float(np.nanmedian(table["c_min"])),
-               "c_min_max": float(np.nanmax(table["c_min"])),
-               "cells_with_theta_outside": int((table["c_min"] > _scale(table)).sum())}
-    q = "log-log slope of K_eps in H (HF-UCRL-RFE++)"
-    for suffix in ("", "_cov"):
-        col = f"k_eps_ucrl{suffix}"
-        if col not in table:
-            continue
-        try:
-            fc = _fit(x, table[col].to_numpy(float), rep)
-            details.update({f"ucrl{suffix}_slope": fc.slope, f"ucrl{suffix}_lo": fc.interval[0],
-                            f"ucrl{suffix}_hi": fc.interval[1]})
-        except ValueError:
-            details[f"ucrl{suffix}_slope"] = math.nan
-        details[f"censored_ucrl{suffix}"] = int(np.isnan(table[col].to_numpy(float)).sum())
-        if f"c_min_ucrl{suffix}" in table:
-            details[f"c_min_ucrl{suffix}_max"] = float(np.nanmax(table[f"c_min_ucrl{suffix}"]))
+    cens = int(np.isnan(y).sum())
+    cm = table["c_min"].to_numpy(float)
+    details = {"radius_scale": _scale(table), "censored": cens, "cells": len(y),
+               "c_min_median": float(np.nanmedian(cm)) if np.isfinite(cm).any() else math.nan,
+               "c_min_max": float(np.nanmax(cm)) if np.isfinite(cm).any() else math.nan}
+    q = f"log-log slope of K_eps in H ({_explorer_label(table)})"
     first = int((y == table["k_first"].to_numpy(float)).sum())
     details["at_first_checkpoint"] = first
-    if cens > 0.2 * len(y) or first > 0.2 * len(y):
-        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), 0.3, 0.0,
-                       f"{cens}/{len(y)} HF runs censored at K_max, {first}/{len(y)} resolved at the "
-                       f"first checkpoint (eps too loose to measure); radius_scale={_scale(table):g}",
-                       details)
+    # suboptimality at K_max against H (notes C2-E3): the diagnostic that stays measurable
+    # when K_eps is censored
     try:
-        f = _fit(x, y, rep)
+        fs = _fit(x, table["subopt_K_max"].to_numpy(float), rep)
+        details.update(subopt_slope=fs.slope, subopt_lo=fs.interval[0], subopt_hi=fs.interval[1])
+    except ValueError:
+        details["subopt_slope"] = math.nan
+    off = _good_event(table, details)
+    if off:
+        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), HORIZON_SLOPE_BOUND,
+                       0.0, off, details)
+    if first > 0.2 * len(y):
+        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), HORIZON_SLOPE_BOUND,
+                       0.0, f"{first}/{len(y)} cells resolved at the first checkpoint (eps too loose "
+                       f"to measure); radius_scale={_scale(table):g}", details)
+    try:
+        f = _fit_censored(x, y, rep, table["K_max"].to_numpy(float))
     except ValueError as e:
-        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), 0.3, 0.0, f"no fit: {e}",
-                       details)
-    # suboptimality at fixed K = K_max against H (notes C2-E3 "also subopt at fixed K"): the
-    # diagnostic that stays measurable when a baseline's K_eps is censored
-    for col, name in (("subopt_K_max", "hf"), ("subopt_ucrl_K_max", "ucrl"), ("subopt_ucrl_cov_K_max", "ucrl_cov")):
-        if col in table:
-            try:
-                fs = _fit(x, table[col].to_numpy(float), rep)
-                details.update({f"{name}_subopt_slope": fs.slope, f"{name}_subopt_lo": fs.interval[0],
-                                f"{name}_subopt_hi": fs.interval[1]})
-            except ValueError:
-                details[f"{name}_subopt_slope"] = math.nan
-
-    def g(key):
-        return details.get(key, math.nan)
-
-    def contrast(suffix, scale):
-        shown = bool(g(f"ucrl{suffix}_lo") > 0.3)
-        details[f"ucrl{suffix}_contrast_shown"] = float(shown)
-        name = "ucrl" + suffix
-        return (f"at c_beta={scale:g} K_eps slope {g(name + '_slope'):.3g} [{g(name + '_lo'):.3g}, "
-                f"{g(name + '_hi'):.3g}] ({'contrast shown' if shown else 'contrast NOT reproduced'}; "
-                f"{details.get('censored_' + name, 0)}/{len(y)} censored at K_max; smallest covering scale "
-                f"c_min up to {g('c_min_' + name + '_max'):.3g}; slope of its suboptimality at K_max in H "
-                f"{g(name + '_subopt_slope'):.3g} [{g(name + '_subopt_lo'):.3g}, {g(name + '_subopt_hi'):.3g}])")
-
-    ucrl_text = contrast("", _scale(table))
-    if "k_eps_ucrl_cov" in table:
-        ucrl_text += "; " + contrast("_cov", UCRL_COVERING_SCALE)
-    ucrl_text += (f"; HF's suboptimality at K_max has slope {g('hf_subopt_slope'):.3g} "
-                  f"[{g('hf_subopt_lo'):.3g}, {g('hf_subopt_hi'):.3g}] in H")
+        return Verdict(Status.INCONCLUSIVE, q, math.nan, (math.nan, math.nan), HORIZON_SLOPE_BOUND,
+                       0.0, f"no fit: {e}", details)
     return Verdict.at_most(
-        q, f.slope, f.interval, 0.3,
-        reason=("Horizon-free: K_eps = O~(d^2/eps^2) with H only in log factors; polylog(H) over "
-                "H in [4, 128] moves the slope by <= ~0.2-0.3 (beta^2 ~ log^2(KH)), so the bound is "
-                "0.3 (notes C2-E3). UCRL-RFE side by side (theory H^3 at total reward <= 1, an upper "
-                f"bound; a contrast counts as shown when its slope interval lies above 0.3): {ucrl_text}. "
-                "The contrast depends on UCRL-RFE's radius scale. "
-                f"radius_scale={_scale(table):g}; {cens} HF / {cens_c} UCRL-RFE (shared scale) runs "
-                "censored at K_max and dropped."),
+        q, f.slope, f.interval, HORIZON_SLOPE_BOUND,
+        reason=("Horizon-free: K_eps = O~(d^2/eps^2) with H only in log factors; the slope bound "
+                f"{HORIZON_SLOPE_BOUND} allows polylog(H) over H in [4, 128] (notes C2-E3). "
+                f"{cens}/{len(y)} cells censored at K_max, kept as right-censored (Tobit). "
+                f"Suboptimality at K_max has slope {details.get('subopt_slope', math.nan):.3g} in H. "
+                f"radius_scale={_scale(table):g}."),
         details=details)
 
 
 def plot_horizon(table, ax=None):
     ax = _ax(ax)
     x = table["H"].to_numpy(float)
-    ax.scatter(x, table["k_eps"], color="C0", s=14, alpha=0.6, label="HF-UCRL-RFE++")
-    ax.scatter(x * 1.05, table["k_eps_ucrl"], color="C3", marker="^", s=14, alpha=0.6,
-               label=f"UCRL-RFE (c_beta={_scale(table):g}, shared)")
-    if "k_eps_ucrl_cov" in table:
-        ax.scatter(x * 1.1, table["k_eps_ucrl_cov"], color="C1", marker="v", s=14, alpha=0.6,
-                   label=f"UCRL-RFE (c_beta={UCRL_COVERING_SCALE:g}, its covering scale)")
-    Hs = np.unique(x)
     y = table["k_eps"].to_numpy(float)
+    ax.scatter(x, y, color="C0", s=14, alpha=0.6, label=_explorer_label(table))
+    cens = np.isnan(y)
+    if cens.any():
+        ax.scatter(x[cens], table["K_max"].to_numpy(float)[cens], color="C3", marker="^", s=18,
+                   label="censored: > K_max")
+    Hs = np.unique(x)
     ok = np.isfinite(y)
     if ok.any():
         eps = float(np.unique(table["eps"])[0])
         d = float(np.unique(table["d"])[0])
         up = rfb.sample_complexity(eps, d, Hs, DELTA, math.sqrt(d))
         anchor = np.exp(np.mean(np.log(y[ok & (x == x[ok].min())])))
-        ax.plot(Hs, up * anchor / up[0], "k:", label="HF upper bound (2.6.7), scaled through HF data at H_min")
+        ax.plot(Hs, up * anchor / up[0], "k:", label="HF upper bound (2.6.7), scaled through the data at H_min")
         h3 = Hs**3
         ax.plot(Hs, h3 * anchor / h3[0], "r:", alpha=0.6, label="UCRL-RFE rate H^3 d^2/eps^2 (same anchor)")
     ax.set(xscale="log", yscale="log", xlabel="horizon H", ylabel="episodes needed K_eps",
@@ -558,15 +571,6 @@ def run_coverage(params, rng):
     return {"covered": float(res.covered), "c_min": res.c_min, "outside_U": float(res.outside_U)}
 
 
-def _clopper_pearson(k: int, n: int, level: float = 0.95):
-    from scipy import stats
-
-    a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
-
-
 def analyse_coverage(table) -> Verdict:
     details = {"radius_scale": SIMULATED_RADIUS_SCALE, "delta": DELTA}
     rates = {}
@@ -580,14 +584,14 @@ def analyse_coverage(table) -> Verdict:
     else:
         c = max(rates)
     fails, n = rates[c]
-    passing = [s for s, (f, m) in sorted(rates.items()) if _clopper_pearson(f, m)[1] <= DELTA]
-    failing = [s for s, (f, m) in sorted(rates.items()) if _clopper_pearson(f, m)[0] > DELTA]
+    passing = [s for s, (f, m) in sorted(rates.items()) if clopper_pearson(f, m)[1] <= DELTA]
+    failing = [s for s, (f, m) in sorted(rates.items()) if clopper_pearson(f, m)[0] > DELTA]
     details["smallest_passing_scale"] = passing[0] if passing else math.nan
     details["largest_failing_scale"] = failing[-1] if failing else math.nan
     details["radius_scale"] = c
     return Verdict.at_most(
         f"failure rate of theta* in every confidence ellipsoid at c_beta={c:g}", fails / n,
-        _clopper_pearson(fails, n), DELTA,
+        clopper_pearson(fails, n), DELTA,
         reason=(f"binomial (Clopper-Pearson 95%) test of P(theta* outside some ellipsoid) <= delta={DELTA}; "
                 f"failing scales {failing}, passing scales {passing}; the (1-delta)-quantile of the "
                 f"smallest covering scale c_min is {details['c_min_quantile_1-delta']:.3g}. Coverage is "
@@ -611,6 +615,16 @@ def plot_coverage(table, ax=None):
 
 _C = SIMULATED_RADIUS_SCALE
 
+#: The baselines every rate claim runs through its own sweep and analysis (issue 9).
+UNIFORM = Control("uniform", "uniform exploration (random actions, ridge model) on the same instances",
+                  {"explorer": ("uniform",)})
+FROZEN = Control("frozen", "a learner that stops learning after the first checkpoint (its "
+                 "suboptimality cannot fall): the test must be able to FAIL it",
+                 {"explorer": ("frozen",)}, expect="fail")
+UCRL_COVERED = Control("ucrl_rfe", "UCRL-RFE (per-step bonus, not horizon-free) at its own covering "
+                       f"radius scale {UCRL_COVERING_SCALE:g}",
+                       {"explorer": ("ucrl",), "radius_scale": (UCRL_COVERING_SCALE,)})
+
 CLAIMS = (
     Claim(
         id="reward_free/k_rate",
@@ -622,12 +636,15 @@ CLAIMS = (
                    "over the last four octaves of K is at most -1/2 + 0.15."),
         provenance="reconstructed",
         grids={
-            "smoke": Grid({"S": 3, "A": 2, "d": 3, "H": 4, "K_max": 128, "radius_scale": _C}, 2),
-            "quick": Grid({"S": 5, "A": 3, "d": 4, "H": 8, "K_max": 2048, "radius_scale": _C}, 16),
-            "full": Grid({"S": 6, "A": 3, "d": 4, "H": 16, "K_max": 16384, "radius_scale": _C}, 20),
+            "smoke": Grid({"S": 3, "A": 2, "d": 3, "H": 4, "K_max": 128, "radius_scale": _C, "explorer": "hf"}, 2),
+            "quick": Grid({"S": 5, "A": 3, "d": 4, "H": 8, "K_max": 2048, "radius_scale": _C, "explorer": "hf"}, 16),
+            "full": Grid({"S": 6, "A": 3, "d": 4, "H": 16, "K_max": 16384, "radius_scale": _C, "explorer": "hf"}, 20),
         },
         run=run_k_rate, analyse=analyse_k_rate, plot=plot_k_rate, bound=rfb.UPPER,
-        notes="Uniform exploration is run on the same instances and drawn on the same axes.",
+        kind="rate", controls=(UNIFORM, FROZEN), version=2,
+        notes=("Controls: uniform exploration (must not PASS) and a frozen learner (must FAIL). "
+               "UCRL-RFE is not a control here: its theory gives the same K^(-1/2) rate. The run "
+               "must be on the good event (theta* outside the set in at most delta of the cells)."),
     ),
     Claim(
         id="reward_free/eps_rate",
@@ -639,14 +656,18 @@ CLAIMS = (
         provenance="reconstructed",
         grids={
             "smoke": Grid({"d": 3, "eps": (0.08, 0.04), "H": 4, "K_max": 256, "radius_scale": _C,
-                           "n_runs": 2, "ucrl": False}, 2),
+                           "n_runs": 2, "explorer": "hf"}, 2),
             "quick": Grid({"d": 3, "eps": (0.04, 0.02, 0.01), "H": 4, "K_max": 4096, "radius_scale": _C,
-                           "n_runs": 4, "ucrl": False}, 12),
+                           "n_runs": 4, "explorer": "hf"}, 12),
             "full": Grid({"d": 4, "eps": (0.08, 0.04, 0.02, 0.01), "H": 4, "K_max": 32768,
-                          "radius_scale": _C, "n_runs": 8, "ucrl": True}, 10),
+                          "radius_scale": _C, "n_runs": 8, "explorer": "hf"}, 10),
         },
         run=run_hard, analyse=analyse_eps_rate, plot=plot_eps_rate, bound=rfb.LOWER,
-        notes="Baselines (uniform, UCRL-RFE at the same radius scale) on the same axes.",
+        kind="rate", controls=(UNIFORM, UCRL_COVERED), version=2,
+        notes=("Controls: uniform exploration and UCRL-RFE at its covering scale, through the same "
+               "analysis; the instance fixes Delta = 2 eps/(d-1), so part of the eps law is built in "
+               "and a baseline that PASSes makes the claim UNDISCRIMINATING. Censored cells enter the "
+               "fit as right-censored (Tobit)."),
     ),
     Claim(
         id="reward_free/d_rate",
@@ -658,13 +679,16 @@ CLAIMS = (
         provenance="reconstructed",
         grids={
             "smoke": Grid({"d": (3, 4), "eps": 0.08, "H": 4, "K_max": 256, "radius_scale": _C,
-                           "n_runs": 2, "ucrl": False}, 2),
+                           "n_runs": 2, "explorer": "hf"}, 2),
             "quick": Grid({"d": (3, 4, 5, 7), "eps": 0.02, "H": 4, "K_max": 2048, "radius_scale": _C,
-                           "n_runs": 3, "ucrl": False}, 8),
+                           "n_runs": 3, "explorer": "hf"}, 8),
             "full": Grid({"d": (3, 4, 5, 7, 9), "eps": 0.02, "H": 4, "K_max": 32768,
-                          "radius_scale": _C, "n_runs": 8, "ucrl": True}, 10),
+                          "radius_scale": _C, "n_runs": 8, "explorer": "hf"}, 10),
         },
         run=run_hard, analyse=analyse_d_rate, plot=plot_d_rate, bound=rfb.LOWER,
+        kind="rate", controls=(UNIFORM, UCRL_COVERED), version=2,
+        notes=("Controls as eps_rate; the instance fixes Delta = 2 eps/(d-1), which builds the "
+               "(d-1)^2 factor of the law into the instance."),
     ),
     Claim(
         id="reward_free/horizon_free",
@@ -675,17 +699,22 @@ CLAIMS = (
                "were eps-optimal at the first checkpoint, which makes K_eps unmeasurable."),
         statement=("At fixed total reward <= 1, the episodes HF-UCRL-RFE++ needs for eps-optimal planning "
                    "do not grow polynomially in H over H in [4, 128]: the fitted slope of log K_eps on log H "
-                   "is at most 0.3; UCRL-RFE's slope is measured side by side on the same instances, at the "
-                   "shared radius scale and at its own covering scale (the contrast depends on that scale)."),
-        version=2,
+                   "is at most 0.3, while UCRL-RFE at its own covering scale, on the same instances, fails "
+                   "that test (its control, expected FAIL; if it does not FAIL the claim cannot PASS)."),
+        version=3, kind="rate",
+        controls=(Control("ucrl_rfe", "UCRL-RFE (theory H^3 d^2/eps^2 at total reward <= 1) at its own "
+                          f"covering radius scale {UCRL_COVERING_SCALE:g}, on the same instances: its "
+                          "K_eps must grow polynomially in H, so the flatness test must FAIL it",
+                          {"explorer": ("ucrl",), "radius_scale": (UCRL_COVERING_SCALE,)},
+                          expect="fail"),),
         provenance="reconstructed",
         grids={
             "smoke": Grid({"S": 3, "A": 2, "d": 3, "alpha": 0.1, "H": (4, 8), "K_max": 128, "eps": 0.05,
-                           "radius_scale": _C, "instance": (0, 1)}, 1),
+                           "radius_scale": _C, "instance": (0, 1), "explorer": "hf"}, 1),
             "quick": Grid({"S": 4, "A": 2, "d": 4, "alpha": 0.1, "H": (4, 16, 64, 128), "K_max": 1024,
-                           "eps": 0.02, "radius_scale": _C, "instance": (0, 1, 2, 3)}, 1),
+                           "eps": 0.02, "radius_scale": _C, "instance": (0, 1, 2, 3), "explorer": "hf"}, 1),
             "full": Grid({"S": 6, "A": 3, "d": 4, "alpha": 0.1, "H": (4, 8, 16, 32, 64, 128), "K_max": 8192,
-                          "eps": 0.01, "radius_scale": _C, "instance": tuple(range(10))}, 1),
+                          "eps": 0.01, "radius_scale": _C, "instance": tuple(range(10)), "explorer": "hf"}, 1),
         },
         run=run_horizon, analyse=analyse_horizon, plot=plot_horizon, bound=rfb.UPPER,
     ),
@@ -703,6 +732,7 @@ CLAIMS = (
             "full": Grid({"d": tuple(range(2, 13)), "K": (300, 1000, 10000, 100000, 1000000)}, 1),
         },
         run=run_divergence, analyse=analyse_divergence, plot=plot_divergence, bound=rfb.LOWER,
+        kind="identity",
     ),
     Claim(
         id="reward_free/coverage",
@@ -720,5 +750,11 @@ CLAIMS = (
                           "radius_scale": (0.0005, 0.001, 0.002, _C, 0.01)}, 100),
         },
         run=run_coverage, analyse=analyse_coverage, plot=plot_coverage, bound=rfb.RADIUS,
+        kind="bound", version=2,
+        controls=(Control("undersized_radius", "a radius scale 0.0002, below every c_min measured: the "
+                          "binomial test must FAIL it", {"radius_scale": (0.0002,)}, expect="fail"),),
+        notes=("SIMULATED_RADIUS_SCALE was calibrated on version-1 cells; version 2 draws fresh "
+               "instances and seeds (the cell seed hashes the claim version), so coverage is judged "
+               "on held-out data, not on the calibration cells."),
     ),
 )
