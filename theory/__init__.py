@@ -4,7 +4,7 @@ A claim (:class:`Claim`) is frozen data plus pure functions: the grids of cells 
 ``run(params, rng)`` for one cell, ``analyse(table) -> Verdict`` and ``plot(table, ax)``.
 The one :func:`registry` collects every paper module's ``CLAIMS``; :func:`sweep` runs a
 claim's missing cells into a :class:`Store`; :func:`verify` sweeps, analyses and records
-verdicts; ``boundlab`` (``theory.cli``) is the command line over all of it.
+verdicts; :func:`table` reads a claim's stored cells (with its controls'); ``boundlab`` (``theory.cli``) is the command line over all of it.
 
 Names are resolved lazily (PEP 562) so that importing ``theory.cli`` -- and thus
 ``boundlab --help`` -- does not load NumPy, pandas or the paper modules.
@@ -16,6 +16,7 @@ import importlib
 
 __all__ = [
     "Claim",
+    "Control",
     "Grid",
     "Verdict",
     "Paper",
@@ -25,12 +26,14 @@ __all__ = [
     "select",
     "sweep",
     "verify",
+    "table",
     "Store",
     "write_report",
 ]
 
 _LOCATIONS = {
     "Claim": "._claim",
+    "Control": "._claim",
     "Grid": "._claim",
     "Verdict": "._claim",
     "Paper": "._claim",
@@ -40,6 +43,7 @@ _LOCATIONS = {
     "select": "._registry",
     "sweep": "._sweep",
     "verify": "._verify",
+    "table": "._verify",
     "Store": "._store",
     "write_report": "._report",
 }

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from mdps._validation import fail
+
 from ._claim import SCALES, Claim, Control, Status, Verdict, control_claim
 
 __all__ = [
@@ -154,6 +156,41 @@ def grid_table(table, claim: Claim, scale: str):
     in_grid = [tuple(_canonical(v) for v in key) in points for key in keys]
     mask = [ok and int(r) < grid.replicates for ok, r in zip(in_grid, table["replicate"].tolist())]
     return table.loc[mask].reset_index(drop=True)
+
+
+def table(claim: Claim | str, store=None, scale: str = "quick", controls: bool = False):
+    """The tidy table of ``claim``'s cells at ``scale`` (what its ``analyse`` and ``plot`` see).
+
+    ``claim`` is a :class:`Claim` or a claim id; ``store`` an open :class:`Store`, a path, or
+    ``None`` for the default store (``$BOUNDLAB_STORE`` or ``./boundlab-results.sqlite``).
+    With ``controls=True`` the rows of every declared control's grid follow, and a column
+    ``control`` names the variant (``""`` for the claim's own cells); the plots of claims with
+    controls draw such a concatenation side by side. Only stored cells are returned: run
+    :func:`verify` (or ``boundlab sweep``) first.
+    """
+    import pandas as pd
+
+    from ._registry import get_claim
+    from ._store import Store, default_store_path
+
+    if isinstance(claim, str):
+        claim = get_claim(claim)
+    if not isinstance(claim, Claim):
+        fail("claim", "a Claim or a claim id", type(claim).__name__, TypeError)
+    if scale not in claim.grids:
+        fail("scale", f"one of {tuple(claim.grids)}", repr(scale))
+    own = isinstance(store, Store)
+    st = store if own else Store(default_store_path() if store is None else store)
+    try:
+        stored = st.table(claim.id, version=claim.version)
+    finally:
+        if not own:
+            st.close()
+    parts = [grid_table(stored, claim, scale).assign(control="")]
+    if controls:
+        for c in claim.controls:
+            parts.append(grid_table(stored, control_claim(claim, c), scale).assign(control=c.name))
+    return pd.concat(parts, ignore_index=True) if controls else parts[0].drop(columns="control")
 
 
 def judge(claim: Claim, table) -> tuple[Verdict, str | None]:

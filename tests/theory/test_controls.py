@@ -147,3 +147,23 @@ def test_an_expected_fail_that_does_not_fail_leaves_a_pass_inconclusive():
     assert apply_controls(own, [ControlOutcome(toy.MEDIAN, undecided, 6)]).status is Status.PASS
     # and a FAIL of the claim itself is never softened
     assert apply_controls(failed, [ControlOutcome(toy.SHIFTED, undecided, 6)]).status is Status.FAIL
+
+
+def test_public_table_reads_the_claims_cells_and_optionally_its_controls(tmp_path):
+    import theory
+
+    _verify(tmp_path, [toy.CLAIMS[1]])
+    path = tmp_path / "s.sqlite"
+    own = theory.table(toy.CLAIMS[1], store=path, scale="smoke")
+    assert len(own) == 6 and set(own["estimator"]) == {"mean"} and "control" not in own
+    both = theory.table(toy.CLAIMS[1], store=path, scale="smoke", controls=True)
+    assert both.groupby("control")["estimator"].first().to_dict() == {
+        "": "mean", "shifted_mean": "shifted", "median": "median"}
+    assert len(both) == 18
+    with Store(path) as store:  # an open store is used as is, not closed
+        assert len(theory.table(toy.CLAIMS[1], store=store, scale="smoke")) == 6
+        assert len(store.table(toy.CLAIMS[1].id)) == 18
+    with pytest.raises(ValueError, match="scale: expected one of"):
+        theory.table(toy.CLAIMS[1], store=path, scale="huge")
+    with pytest.raises(TypeError, match="claim: expected a Claim or a claim id"):
+        theory.table(3, store=path)

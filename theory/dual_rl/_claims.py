@@ -750,12 +750,20 @@ def analyse_fdvl(table):
 
 
 def plot_fdvl(table, ax=None):
+    """Divergence frequency and worst gap/bound ratio per loss and temperature level; rows of
+    a control (a ``control`` column, as :func:`theory.table` adds) are drawn as open squares."""
     ax = _ax(ax)
-    for k, (loss, sub) in enumerate(fdvl_summary(table).groupby("loss")):
+    own = table[table["control"] == ""] if "control" in table else table
+    for k, (loss, sub) in enumerate(fdvl_summary(own).groupby("loss")):
         ax.plot(sub["level"], sub["divergence_freq"], "o-", color=f"C{k}",
                 label=f"{loss}: divergence frequency")
         ax.plot(sub["level"], sub["max_limit_gap_ratio"], "x:", color=f"C{k}",
                 label=f"{loss}: max gap/bound")
+    if "control" in table:
+        for name, ctl in table[table["control"] != ""].groupby("control"):
+            for k, (loss, sub) in enumerate(fdvl_summary(ctl).groupby("loss")):
+                ax.plot(sub["level"], sub["divergence_freq"], "s", mfc="none", color=f"C{k}",
+                        label=f"{loss}: divergence frequency, control {name}")
     ax.set_xlabel("temperature level (gumbel beta 1 -> 0.03; chi2/TV lambda 0.6 -> 0.97)")
     ax.set_ylabel("frequency / ratio")
     ax.set_ylim(-0.05, 1.1)

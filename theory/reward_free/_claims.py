@@ -215,6 +215,16 @@ def _good_event(table, details):
     return ""
 
 
+def _by_explorer(table):
+    """``[(explorer, rows)]`` with HF-UCRL-RFE++ first (plots draw a claim's table together
+    with its controls' tables when given their concatenation)."""
+    if "explorer" not in table:
+        return [("hf", table)]
+    groups = dict(tuple(table.groupby("explorer", sort=False)))
+    order = sorted(groups, key=lambda e: EXPLORERS.index(e) if e in EXPLORERS else len(EXPLORERS))
+    return [(e, groups[e]) for e in order]
+
+
 def _explorer_label(table):
     vals = np.unique(table["explorer"]) if "explorer" in table else ["hf"]
     return ", ".join(EXPLORER_LABELS.get(str(v), str(v)) for v in vals)
@@ -286,10 +296,13 @@ def analyse_k_rate(table) -> Verdict:
 
 def plot_k_rate(table, ax=None):
     ax = _ax(ax)
+    for j, (name, g) in enumerate(_by_explorer(table)):
+        ks_g, Y_g = _k_points(g, "subopt_")
+        for i in range(Y_g.shape[0]):
+            ax.plot(ks_g, np.maximum(Y_g[i], 1e-5), "o-", color=f"C{j}", alpha=0.35, ms=3,
+                    label=EXPLORER_LABELS.get(name, name) if i == 0 else None)
+    table = _by_explorer(table)[0][1]  # the bound is drawn through the claim's own explorer
     ks, Y = _k_points(table, "subopt_")
-    for i in range(Y.shape[0]):
-        ax.plot(ks, np.maximum(Y[i], 1e-5), "o-", color="C0", alpha=0.35, ms=3,
-                label=_explorer_label(table) if i == 0 else None)
     anchor = np.exp(np.mean(np.log(np.maximum(Y[:, ks >= ks.max() / 16][:, 0], 1e-5))))
     k0 = ks[ks >= ks.max() / 16][0]
     ax.plot(ks, anchor * np.sqrt(k0 / ks), "k:", label="d/sqrt(K) (scaled through data at K_max/16)")
@@ -384,13 +397,16 @@ def analyse_d_rate(table) -> Verdict:
 
 def _plot_needed(table, xcol, ax, bound_fn, xlabel, title, xfun=lambda v: v):
     ax = _ax(ax)
+    for j, (name, g) in enumerate(_by_explorer(table)):
+        xg = xfun(g[xcol].to_numpy(float)) * 1.03 ** j
+        yg = g["k_eps"].to_numpy(float)
+        ax.scatter(xg, yg, marker="o", color=f"C{j}", alpha=0.5, s=14, label=EXPLORER_LABELS.get(name, name))
+        cens = np.isnan(yg)
+        if cens.any():
+            ax.scatter(xg[cens], g["K_max"].to_numpy(float)[cens], marker="^", color=f"C{j}", s=22,
+                       label=f"{name}: censored (> K_max)")
+    table = _by_explorer(table)[0][1]
     x = xfun(table[xcol].to_numpy(float))
-    y_all = table["k_eps"].to_numpy(float)
-    ax.scatter(x, y_all, marker="o", color="C0", alpha=0.5, s=14, label=_explorer_label(table))
-    cens = np.isnan(y_all)
-    if cens.any():
-        ax.scatter(x[cens], table["K_max"].to_numpy(float)[cens], marker="^", color="C3", s=18,
-                   label="censored: > K_max")
     xs = np.unique(x)
     y = table["k_eps"].to_numpy(float)
     ok = np.isfinite(y)
@@ -485,13 +501,18 @@ def analyse_horizon(table) -> Verdict:
 
 def plot_horizon(table, ax=None):
     ax = _ax(ax)
+    for j, (name, g) in enumerate(_by_explorer(table)):
+        xg = g["H"].to_numpy(float) * 1.04 ** j
+        yg = g["k_eps"].to_numpy(float)
+        ax.scatter(xg, yg, color=f"C{j}", s=14, alpha=0.6,
+                   label=f"{EXPLORER_LABELS.get(name, name)} (c_beta={_scale(g):g})")
+        cens = np.isnan(yg)
+        if cens.any():
+            ax.scatter(xg[cens], g["K_max"].to_numpy(float)[cens], color=f"C{j}", marker="^", s=22,
+                       label=f"{name}: censored (> K_max)")
+    table = _by_explorer(table)[0][1]
     x = table["H"].to_numpy(float)
     y = table["k_eps"].to_numpy(float)
-    ax.scatter(x, y, color="C0", s=14, alpha=0.6, label=_explorer_label(table))
-    cens = np.isnan(y)
-    if cens.any():
-        ax.scatter(x[cens], table["K_max"].to_numpy(float)[cens], color="C3", marker="^", s=18,
-                   label="censored: > K_max")
     Hs = np.unique(x)
     ok = np.isfinite(y)
     if ok.any():
@@ -503,7 +524,7 @@ def plot_horizon(table, ax=None):
         h3 = Hs**3
         ax.plot(Hs, h3 * anchor / h3[0], "r:", alpha=0.6, label="UCRL-RFE rate H^3 d^2/eps^2 (same anchor)")
     ax.set(xscale="log", yscale="log", xlabel="horizon H", ylabel="episodes needed K_eps",
-           title=f"reward_free/horizon_free (c_beta={_scale(table):g})")
+           title="reward_free/horizon_free and its control")
     ax.legend(fontsize=7)
     return ax
 
