@@ -329,8 +329,9 @@ def apply_controls(verdict: Verdict, controls: Sequence[ControlOutcome]) -> Verd
         details[f"control.{c.control.name}.low"] = v.interval[0]
         details[f"control.{c.control.name}.high"] = v.interval[1]
         expect = "FAIL" if c.control.expect == "fail" else "not PASS"
+        why = "" if math.isfinite(v.measured) else f"; its analysis: {v.reason}"
         notes.append(f"{c.summary()} (expected {expect}{'' if c.ok else ', NOT MET'}; "
-                     f"{c.control.description})")
+                     f"{c.control.description}{why})")
     status = verdict.status
     passed = [c.control.name for c in controls if c.verdict.status is Status.PASS]
     # A control declared expect="fail" is part of the statement (e.g. "the baseline's K_eps

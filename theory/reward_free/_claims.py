@@ -4,7 +4,8 @@ The theoretical confidence radius is ~1e3 and would need ~1e12 d^2/eps^2 episode
 A2.5), so every simulation multiplies it by an explicit ``radius_scale`` (default
 ``SIMULATED_RADIUS_SCALE``), every verdict reports that scale in ``Verdict.details``, and only
 scaling laws are tested, never the constants. Rates are fitted with ``bounds.fit_rate``
-(least squares on log-log data, cluster bootstrap over replicates).
+(least squares on log-log data, cluster bootstrap over replicates; ``fit_rate_censored``
+where cells are censored at K_max).
 
 Shared definitions.
 * *Test rewards* on a random instance: the reward dictionary of ``_planning.reward_dictionary``
@@ -28,16 +29,23 @@ Shared definitions.
 * Horizon claim instances use near-sparse base kernels (Dirichlet 0.1): with Dirichlet(1)
   many instances were already eps-optimal at the first checkpoint (K_eps unmeasurable).
 * Rate verdicts need >= ``MIN_CLUSTERS`` replicate clusters, else INCONCLUSIVE (smoke grids).
-* Quick-scale power: the oracle speed-up (~1.4x end to end, bit-identical results) is spent
-  on replicate clusters, 12 for eps_rate and 8 for d_rate (were 6 and 4). More clusters rather
-  than more runs per cell: the cluster bootstrap's interval is limited by the number of
-  clusters (with 4-6 the resampled slopes are few and heavy-tailed), and cells of replicate
-  r keep their streams, so the earlier cells are a subset of the new grid. Common random
-  numbers across eps within a replicate were not used: Delta, hence the instance and every
-  trajectory, changes with eps, so shared draws would decorrelate after the first branch.
-* UCRL-RFE on the horizon claim runs at the shared scale and at its own covering scale
-  ``UCRL_COVERING_SCALE`` (see there): its theoretical radius is not conservative like HF's,
-  so the shared 0.003 puts it far off its good event.
+* Controls (issue 9): every rate claim has an ``explorer`` parameter (``hf`` in its grids);
+  its controls run uniform exploration, UCRL-RFE at its covering scale ``UCRL_COVERING_SCALE``
+  and (k_rate) a frozen learner through the same sweep and the same analysis. A baseline that
+  PASSes makes the claim UNDISCRIMINATING; horizon_free's UCRL-RFE control must FAIL (its
+  K_eps grows in H), else the claim is at best INCONCLUSIVE.
+* Censoring: a cell whose K_eps exceeds K_max is kept in the fit as right-censored
+  (``bounds.fit_rate_censored``, Tobit), never dropped.
+* Good event: cells where theta* left the confidence set (``c_min > radius_scale``) are
+  counted; above ``DELTA`` of the cells the verdict is INCONCLUSIVE. Explorers without a
+  confidence set (uniform, frozen) have ``c_min`` NaN.
+* Calibration: ``SIMULATED_RADIUS_SCALE`` was read off version-1 coverage cells; the coverage
+  claim (version 2) is judged on fresh cells, and its control (an undersized radius) must FAIL.
+  ``UCRL_COVERING_SCALE`` was read off version-2 horizon runs: the same instances (seeded by
+  ``instance``) with other exploration seeds, so it is not held out; it only decides where
+  UCRL-RFE's control runs (the good-event count on the control's own cells is reported).
+* Quick-scale power: more replicate clusters rather than more runs per cell: the cluster
+  bootstrap's interval is limited by the number of clusters.
 * Plots: the bound curves are multiplied by a constant so that they pass through the geometric
   mean of the HF-UCRL-RFE++ data at the smallest abscissa; only their shape is compared.
 """
