@@ -451,3 +451,24 @@ def test_errors(call, exc, match):
     m = _mdp(0, S=3, A=2, d=3, H=4)
     with pytest.raises(exc, match=match):
         call(m)
+
+
+def test_e6_at_the_claims_radius_scale_on_enumerable_instances():
+    """The notes' E6 criterion (oracle within 5% of the exact maximum in >= 95% of episodes)
+    for the oracle the claims use (greedy, improve=0) at SIMULATED_RADIUS_SCALE, on instances
+    small enough to enumerate (S=3, A=2, H=3). It holds -- but only because every episode is
+    saturated there (exact value >= 0.999), so it says little: in the unsaturated regime
+    (c = 0.001) the greedy oracle is within 5% in about half of the episodes only (measured
+    0.50; improve=3: 0.85; notebook cell 4). Recorded in the README as a limitation."""
+    from theory.reward_free import SIMULATED_RADIUS_SCALE
+
+    ratios, exact = [], []
+    for seed in range(4):
+        mdp = random_linear_mixture_mdp(3, 2, 3, 3, np.random.default_rng(1000 + seed), alpha=0.1)
+        res = explore_hf(mdp.phi, mdp.P, 3, 40, reward_dictionary(3, 2, 3)[:7], np.random.default_rng(seed),
+                         HFConfig(radius_scale=SIMULATED_RADIUS_SCALE, improve=0), exact_check=True)
+        ratios.append(res.exact_ratio)
+        exact.append(res.oracle_values / res.exact_ratio)
+    r, ex = np.concatenate(ratios), np.concatenate(exact)
+    assert np.mean(r >= 0.95) >= 0.95
+    assert np.all(ex >= 0.999)  # saturated: the caveat above
