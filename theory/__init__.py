@@ -29,6 +29,8 @@ __all__ = [
     "table",
     "Store",
     "write_report",
+    "report",
+    "add_claims",
 ]
 
 _LOCATIONS = {
@@ -46,6 +48,8 @@ _LOCATIONS = {
     "table": "._verify",
     "Store": "._store",
     "write_report": "._report",
+    "report": "._report",
+    "add_claims": "._registry",
 }
 
 

@@ -145,13 +145,21 @@ class SerialExecutor(Executor):
 
 
 # -- processes ----------------------------------------------------------------------------
-def _init_worker() -> None:
-    """Process-pool initializer: one BLAS/OpenMP thread (the pool already uses every core)."""
+def _init_worker(extra_modules: tuple[str, ...] = ()) -> None:
+    """Process-pool initializer: one BLAS/OpenMP thread (the pool already uses every core),
+    and the user's extra claim modules imported (``--module``, :func:`theory.add_claims`) so
+    that their ``run`` functions unpickle in the worker (the forkserver predates them)."""
     for var in _THREAD_ENV:
         os.environ[var] = "1"
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
+    if extra_modules:
+        from ._registry import EXTRA_CLAIMS_ENV, _import
+
+        os.environ[EXTRA_CLAIMS_ENV] = ",".join(extra_modules)
+        for name in extra_modules:
+            _import(name)
 
 
 _PRELOAD = ["__main__", "theory._workerenv", "theory._sweep"]
@@ -193,9 +201,11 @@ class ProcessExecutor(Executor):
 
     def start(self) -> None:
         if self._pool is None:
+            from ._registry import _extra_modules
+
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=_mp_context(),
-                initializer=_init_worker)
+                initializer=_init_worker, initargs=(_extra_modules(),))
 
     def close(self) -> None:
         if self._pool is not None:

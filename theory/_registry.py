@@ -7,12 +7,25 @@ claims. It is built once per process from :data:`PAPER_MODULES` (each a subpacka
 the order of ``PAPER_MODULES`` and, within a module, the order of its ``CLAIMS``. A claim
 id that appears twice is an error when the registry is built, not a silent override.
 
-Test-only claim modules
------------------------
+Claims from outside the package
+-------------------------------
+A researcher's own claims join the same registry (duplicate ids are the same error):
+
+* an installed distribution declares an entry point in the group ``boundlab.claims`` whose
+  value is a module exposing ``CLAIMS`` (``[project.entry-points."boundlab.claims"]
+  mybounds = "mybounds.claims"``); entry-point modules follow the paper modules;
+* ``boundlab --module path/to/claims.py`` (or a module name; repeatable), or
+  :func:`add_claims` from Python, appends to ``$BOUNDLAB_EXTRA_CLAIMS`` (below), so the
+  worker processes of a sweep see the same registry. A path ending in ``.py`` is imported
+  from the file under a module name derived from its absolute path.
+
+Extra claim modules
+-------------------
 Tests need cheap claims that reach the CLI and the worker processes of a sweep without
 editing :data:`PAPER_MODULES`. The environment variable ``BOUNDLAB_EXTRA_CLAIMS`` holds a
-comma-separated list of extra module names (e.g. ``tests.theory._toyclaims``) whose
-``CLAIMS`` are appended after the paper modules' when the registry is built. An environment
+comma-separated list of extra module names or ``.py`` paths (e.g. ``tests.theory._toyclaims``)
+whose ``CLAIMS`` are appended after the paper and entry-point modules' when the registry is
+built. An environment
 variable (rather than passing a registry into ``main``) is used because it is inherited by
 the worker processes of the ``processes`` executor, which look claims up by id. It is meant
 for tests only; the registry is cached per list of modules, so a test that sets the variable
@@ -22,9 +35,14 @@ sees its claims without affecting the cached registry of the paper modules.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
+import importlib.metadata
+import importlib.util
 import os
+import sys
 import threading
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
@@ -35,9 +53,11 @@ __all__ = [
     "EXTRA_CLAIMS_ENV",
     "RegistryError",
     "UnknownClaimError",
+    "ENTRY_POINT_GROUP",
     "registry",
     "get_claim",
     "select",
+    "add_claims",
 ]
 
 #: The paper modules, in registry order. Paper helpers ADD their module here (one line each).
@@ -47,8 +67,10 @@ PAPER_MODULES: tuple[str, ...] = (
     "theory.reward_free",
 )
 
-#: Environment variable naming extra (test-only) claim modules, comma-separated.
+#: Environment variable naming extra claim modules (names or .py paths), comma-separated.
 EXTRA_CLAIMS_ENV = "BOUNDLAB_EXTRA_CLAIMS"
+#: Entry-point group through which installed distributions contribute claim modules.
+ENTRY_POINT_GROUP = "boundlab.claims"
 
 
 class RegistryError(ValueError):
@@ -63,9 +85,62 @@ _CACHE: dict[tuple[str, ...], Mapping[str, Claim]] = {}
 _LOCK = threading.Lock()
 
 
+def _entry_point_modules() -> tuple[str, ...]:
+    """The values of the installed ``boundlab.claims`` entry points, sorted by name."""
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return tuple(ep.value for ep in sorted(eps, key=lambda ep: ep.name))
+
+
+def _extra_modules() -> tuple[str, ...]:
+    return tuple(m.strip() for m in os.environ.get(EXTRA_CLAIMS_ENV, "").split(",") if m.strip())
+
+
 def _modules() -> tuple[str, ...]:
-    extra = tuple(m.strip() for m in os.environ.get(EXTRA_CLAIMS_ENV, "").split(",") if m.strip())
-    return tuple(PAPER_MODULES) + extra
+    seen: list[str] = []
+    for m in tuple(PAPER_MODULES) + _entry_point_modules() + _extra_modules():
+        if m not in seen:  # the same module named twice is loaded once (not a duplicate id)
+            seen.append(m)
+    return tuple(seen)
+
+
+def _is_path(name: str) -> bool:
+    return name.endswith(".py") or os.sep in name or "/" in name
+
+
+def _import(name: str):
+    """Import a module by name, ``module:attr`` (the attribute is the CLAIMS tuple or a
+    module), or a ``.py`` path (under a module name derived from the absolute path)."""
+    if _is_path(name):
+        path = Path(name).expanduser().resolve()
+        if not path.is_file():
+            raise ImportError(f"no such file: {path}")
+        mod_name = f"boundlab_user_claims_{path.stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+        if mod_name in sys.modules:
+            return sys.modules[mod_name]
+        spec = importlib.util.spec_from_file_location(mod_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[mod_name] = module  # before exec: pickling and dataclasses resolve it
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[mod_name]
+            raise
+        return module
+    mod, _, attr = name.partition(":")
+    module = importlib.import_module(mod)
+    if attr:
+        found = getattr(module, attr, None)
+        if found is None:
+            raise ImportError(f"module {mod!r} has no attribute {attr!r}")
+        return found if hasattr(found, "CLAIMS") else _Claims(found)
+    return module
+
+
+class _Claims:
+    """An entry point ``module:attr`` whose attribute is the CLAIMS tuple itself."""
+
+    def __init__(self, claims):
+        self.CLAIMS = claims
 
 
 def _build(modules: tuple[str, ...]) -> Mapping[str, Claim]:
@@ -73,11 +148,17 @@ def _build(modules: tuple[str, ...]) -> Mapping[str, Claim]:
     origin: dict[str, str] = {}
     for name in modules:
         try:
-            module = importlib.import_module(name)
+            module = _import(name)
         except ImportError as exc:
             raise RegistryError(
-                f"paper module {name!r}: expected an importable module listed in "
-                f"PAPER_MODULES or ${EXTRA_CLAIMS_ENV}; got {type(exc).__name__}: {exc}"
+                f"claim module {name!r}: expected an importable module (PAPER_MODULES, a "
+                f"'{ENTRY_POINT_GROUP}' entry point, --module or ${EXTRA_CLAIMS_ENV}); got "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        except Exception as exc:  # the user's module raised while importing
+            raise RegistryError(
+                f"claim module {name!r}: expected a module that imports; it raised "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
         found = getattr(module, "CLAIMS", None)
         if not isinstance(found, tuple):
@@ -153,3 +234,29 @@ def select(patterns: Sequence[str]) -> list[Claim]:
         for claim in matched:
             chosen.setdefault(claim.id, claim)
     return list(chosen.values())
+
+
+def add_claims(*modules: str | os.PathLike) -> list[Claim]:
+    """Add claim modules (module names or ``.py`` paths) to this process's registry and to
+    ``$BOUNDLAB_EXTRA_CLAIMS`` (inherited by sweep workers); returns the claims they define,
+    in order. The whole registry is rebuilt and checked, so a duplicate id is a
+    :class:`RegistryError` naming both modules."""
+    names = []
+    for m in modules:
+        text = os.fspath(m)
+        if not isinstance(text, str) or not text.strip() or "," in text:
+            raise ValueError(f"modules: expected module names or .py paths without commas; got {m!r}")
+        names.append(str(Path(text).expanduser().resolve()) if _is_path(text) else text.strip())
+    current = list(_extra_modules())
+    new = current + [n for n in names if n not in current]
+    previous = os.environ.get(EXTRA_CLAIMS_ENV)
+    os.environ[EXTRA_CLAIMS_ENV] = ",".join(new)
+    try:
+        reg = registry()
+    except RegistryError:
+        if previous is None:
+            os.environ.pop(EXTRA_CLAIMS_ENV, None)
+        else:
+            os.environ[EXTRA_CLAIMS_ENV] = previous
+        raise
+    return [reg[c.id] for n in names for c in _import(n).CLAIMS]

@@ -248,3 +248,22 @@ def write_report(
     md.write_text(_markdown(entries, title), encoding="utf-8")
     (out / "report.html").write_text(_html(entries, title, out), encoding="utf-8")
     return md
+
+
+def report(claims: Sequence[Claim | str] | Claim | str = (), *, store=None,
+           out: str | Path = "boundlab-report") -> Path:
+    """The Python twin of ``boundlab report``: the report of ``claims`` (Claim objects, ids or
+    paper prefixes; empty = all) from the stored verdicts of ``store`` (an open Store, a
+    path, or ``None`` for the default store). Returns the path of ``report.md``."""
+    from ._registry import select
+    from ._store import Store, default_store_path
+
+    if isinstance(claims, (Claim, str)):
+        claims = [claims]
+    resolved: list[Claim] = []
+    for c in list(claims) or list(select([])):
+        resolved += [x for x in (select([c]) if isinstance(c, str) else [c]) if x not in resolved]
+    if isinstance(store, Store):
+        return write_report(store, resolved, out)
+    with Store(default_store_path() if store is None else store) as opened:
+        return write_report(opened, resolved, out)

@@ -28,6 +28,7 @@ scheduler) are not claim outcomes: they propagate to the caller.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 import traceback
@@ -115,29 +116,45 @@ def _canonical(v: Any) -> Any:
     return v
 
 
-def scale_label(scale: str, replicates: int | None = None) -> str:
-    """The label a verdict is saved under: ``scale``, or ``"<scale>+seeds<N>"`` when the
-    replicate count was overridden."""
-    return scale if replicates is None else f"{scale}+seeds{int(replicates)}"
+def scale_label(scale: str, replicates: int | None = None,
+                overrides: Mapping[str, Sequence[Any]] | None = None) -> str:
+    """The label a verdict is saved under: ``scale``, with ``+set{...}`` when grid values were
+    overridden (``verify --set``; the overrides as sorted JSON) and ``+seeds<N>`` when the
+    replicate count was: e.g. ``quick+set{"K_max":[4096]}+seeds32``."""
+    label = scale
+    if overrides:
+        label += "+set" + json.dumps({k: list(v) for k, v in sorted(overrides.items())},
+                                     sort_keys=True, separators=(",", ":"))
+    return label if replicates is None else f"{label}+seeds{int(replicates)}"
 
 
-_LABEL = re.compile(r"^(?P<scale>[a-z]+)(?:\+seeds(?P<n>[1-9][0-9]*))?$")
+_LABEL = re.compile(r"^(?P<scale>[a-z]+)(?:\+set(?P<set>\{.*\}))?(?:\+seeds(?P<n>[1-9][0-9]*))?$")
 
 
-def resolve_scale(claim: Claim, label: str | None, replicates: int | None = None):
-    """``(claim', scale)``: the claim whose grid at ``scale`` has the replicate count that a
-    scale ``label`` (or an explicit ``replicates``) names, and the plain scale name. A label
-    that names no scale of the claim gives ``(claim, None)``."""
+def resolve_scale(claim: Claim, label: str | None, replicates: int | None = None,
+                  overrides: Mapping[str, Sequence[Any]] | None = None):
+    """``(claim', scale)``: the claim whose grid at ``scale`` has the values and replicate
+    count that a scale ``label`` (or explicit ``overrides`` / ``replicates``) names, and the
+    plain scale name. A label that names no scale of the claim gives ``(claim, None)``."""
     m = _LABEL.match(label or "")
     if m is None or m["scale"] not in claim.grids:
         return claim, None
     scale = m["scale"]
     n = replicates if replicates is not None else (int(m["n"]) if m["n"] else None)
-    if n is None or n == claim.grids[scale].replicates:
+    if overrides is None and m["set"]:
+        try:
+            overrides = {k: tuple(v) for k, v in json.loads(m["set"]).items()}
+        except (ValueError, AttributeError, TypeError):
+            return claim, None
+    if n == claim.grids[scale].replicates:
+        n = None
+    if n is None and not overrides:
         return claim, scale
     grids = dict(claim.grids)
-    grids[scale] = grids[scale].with_overrides(None, int(n))
-    return dataclasses.replace(claim, grids=grids), scale
+    grids[scale] = grids[scale].with_overrides(overrides, None if n is None else int(n))
+    # controls=() : the variant is a grid to read cells of, its controls are judged separately
+    # (and user overrides may coincide with a control's values)
+    return dataclasses.replace(claim, grids=grids, controls=()), scale
 
 
 def grid_table(table, claim: Claim, scale: str):
@@ -222,12 +239,15 @@ def verify_outcomes(
     progress: bool = True,
     run: bool = True,
     replicates: int | None = None,
+    overrides: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[Outcome]:
     """Sweep (resuming), analyse and record each claim; one :class:`Outcome` per claim.
 
     ``store`` is an open :class:`theory._store.Store`. With ``run=False`` nothing is swept:
     the verdicts come from the cells already stored. ``replicates`` overrides the grid's
-    replicate count (the verdict's scale is then ``scale_label(scale, replicates)``).
+    replicate count and ``overrides`` (``verify --set``) replace grid values at ``scale``:
+    the verdict is then saved under ``scale_label(scale, replicates, overrides)``, never under
+    the registered grid's label. Controls run on the overridden grid (their own overrides win).
     """
     if scale not in SCALES:
         raise ValueError(f"scale: expected one of {SCALES}; got {scale!r}")
@@ -244,7 +264,7 @@ def verify_outcomes(
             executor, scheduler=scheduler, workers=workers)
     try:
         for claim in claims:
-            outcomes.append(_verify_one(claim, scale, store, ex, progress, replicates))
+            outcomes.append(_verify_one(claim, scale, store, ex, progress, replicates, overrides))
     finally:
         if ex is not None and isinstance(executor, str):
             ex.close()
@@ -252,18 +272,21 @@ def verify_outcomes(
 
 
 def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
-                replicates: int | None = None) -> Outcome:
+                replicates: int | None = None,
+                overrides: Mapping[str, Sequence[Any]] | None = None) -> Outcome:
     report = None
     if replicates == claim.grids[scale].replicates:
         replicates = None  # the registered grid itself: its verdict, under the plain label
-    label = scale_label(scale, replicates)
-    effective, _ = resolve_scale(claim, scale, replicates)
+    overrides = {k: tuple(v) for k, v in (overrides or {}).items()
+                 if tuple(v) != tuple(claim.grids[scale].params.get(k, ()))} or None
+    label = scale_label(scale, replicates, overrides)
+    effective, _ = resolve_scale(claim, scale, replicates, overrides)
     if ex is not None:
         from ._sweep import sweep
 
         try:
             report = sweep(claim, scale=scale, executor=ex, store=store, progress=progress,
-                           replicates=replicates)
+                           replicates=replicates, overrides=overrides)
         except ENVIRONMENT_ERRORS:
             raise
         except Exception as exc:  # a cell's run raised (CellError) or workers died: a bug
@@ -282,8 +305,8 @@ def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
     controls: tuple[ControlOutcome, ...] = ()
     if verdict.status is not Status.ERROR and claim.controls:
         try:
-            controls = tuple(_judge_control(claim, c, scale, store, ex, progress, replicates)
-                             for c in claim.controls)
+            controls = tuple(_judge_control(claim, c, scale, store, ex, progress, replicates,
+                                            overrides) for c in claim.controls)
         except ENVIRONMENT_ERRORS:
             raise
         except Exception as exc:
@@ -297,9 +320,12 @@ def _verify_one(claim: Claim, scale: str, store, ex, progress: bool,
 
 
 def _judge_control(claim: Claim, control: Control, scale: str, store, ex, progress: bool,
-                   replicates: int | None) -> ControlOutcome:
-    """Sweep (resuming) and judge one control with the claim's own analyse."""
-    variant = control_claim(claim, control)
+                   replicates: int | None,
+                   overrides: Mapping[str, Sequence[Any]] | None = None) -> ControlOutcome:
+    """Sweep (resuming) and judge one control with the claim's own analyse (on the grid
+    ``overrides`` give, the control's own overrides applied last)."""
+    base, _ = resolve_scale(claim, scale, None, overrides)
+    variant = control_claim(base, control)
     effective, _ = resolve_scale(variant, scale, replicates)
     if ex is not None:
         from ._sweep import sweep
@@ -355,32 +381,50 @@ def apply_controls(verdict: Verdict, controls: Sequence[ControlOutcome]) -> Verd
 
 
 def verify(
-    claims: Sequence[Claim],
+    claims: Sequence[Claim | str] | Claim | str = (),
     *,
     scale: str = "quick",
-    store,
+    store=None,
     executor: str = "processes",
     scheduler: str | None = None,
     workers: int | None = None,
     progress: bool = True,
     replicates: int | None = None,
+    overrides: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[tuple[Claim, Verdict]]:
-    """Sweep (resuming) + ``claim.analyse`` + ``store.save_verdict`` for every claim.
+    """Sweep (resuming) + ``claim.analyse`` + controls + ``store.save_verdict`` per claim:
+    the Python twin of ``boundlab verify``.
 
-    ``store`` is an open Store or a path to one; ``replicates`` overrides the grid's replicate
-    count (see the module docstring). Returns ``(claim, verdict)`` pairs in the order given; a
-    claim whose analysis raised has a verdict with status ``ERROR``.
+    ``claims``: Claim objects, claim ids or paper prefixes (``"dual_rl"``), or one of them;
+    empty means every registered claim. ``store``: an open Store, a path, or ``None`` for the
+    default store (``$BOUNDLAB_STORE`` or ``./boundlab-results.sqlite``). ``replicates`` and
+    ``overrides`` (``{"K_max": (4096,)}``) change the grid at ``scale`` as ``--seeds`` and
+    ``--set`` do (see the module docstring). Returns ``(claim, verdict)`` pairs in the order
+    given; a claim whose analysis raised has a verdict with status ``ERROR``.
     """
-    if isinstance(store, (str, Path)):
-        from ._store import Store
+    from ._registry import select
 
-        with Store(store) as opened:
+    if isinstance(claims, (Claim, str)):
+        claims = [claims]
+    resolved: list[Claim] = []
+    for c in list(claims) or list(select([])):
+        if isinstance(c, str):
+            resolved += [x for x in select([c]) if x not in resolved]
+        elif isinstance(c, Claim):
+            resolved.append(c)
+        else:
+            fail("claims", "Claim objects, claim ids or paper prefixes", type(c).__name__, TypeError)
+    claims = resolved
+    if store is None or isinstance(store, (str, Path)):
+        from ._store import Store, default_store_path
+
+        with Store(default_store_path() if store is None else store) as opened:
             return verify(claims, scale=scale, store=opened, executor=executor,
                           scheduler=scheduler, workers=workers, progress=progress,
-                          replicates=replicates)
+                          replicates=replicates, overrides=overrides)
     outcomes = verify_outcomes(claims, scale=scale, store=store, executor=executor,
                                scheduler=scheduler, workers=workers, progress=progress,
-                               replicates=replicates)
+                               replicates=replicates, overrides=overrides)
     return [(o.claim, o.verdict) for o in outcomes]
 
 

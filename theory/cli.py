@@ -371,6 +371,7 @@ def cmd_verify(args) -> int:
 
     _scheduler_check(args)
     claims = _select(args.claims)
+    overrides = parse_set(args.set, claims, args.scale) or None
     out = Path(args.out)
     if not args.no_report:
         _check_writable_dir(out, "--out")
@@ -382,11 +383,13 @@ def cmd_verify(args) -> int:
             outcomes = verify_outcomes(claims, scale=args.scale, store=store,
                                        executor=args.executor, scheduler=args.scheduler,
                                        workers=args.workers, progress=not args.no_progress,
-                                       replicates=args.seeds)
+                                       replicates=args.seeds, overrides=overrides)
         except _env_errors() as exc:
             raise EnvError(_one_line(exc)) from None
         seeds = "" if args.seeds is None else f" with {args.seeds} replicates per point"
-        print(f"scale {args.scale}{seeds}, store {store.path}")
+        sets = "" if not overrides else " with " + ", ".join(
+            f"{k}={','.join(map(str, v))}" for k, v in overrides.items())
+        print(f"scale {args.scale}{seeds}{sets}, store {store.path}")
         _print_table(("claim", "theorem", "measured [interval]", "predicted", "control", "verdict"),
                      _outcome_rows(outcomes), status_col=5)
         for o in outcomes:
@@ -541,7 +544,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser = add_parser
 
+    def module_opt(p):
+        p.add_argument("--module", action="append", metavar="M", default=None,
+                       help="also load the claims of M: a .py file or a module name exposing "
+                            "CLAIMS (repeatable; joins the one registry, duplicate ids are an error)")
+
     def store_opt(p):
+        module_opt(p)
         p.add_argument("--store", metavar="PATH", default=None, help=STORE_HELP)
         p.add_argument("--lock-timeout", metavar="SECONDS", type=_positive_float, default=60.0,
                        help="how long to wait for a store locked by another process (default: 60)")
@@ -559,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         store_opt(p)
 
     p = sub.add_parser("list", help="list the registered claims")
+    module_opt(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", help="statement, bound, grids and last verdict of a claim")
@@ -588,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
                    help="replicates per parameter point instead of the grid's (more power for a "
                         "wide interval); the verdict is saved under the scale label SCALE+seedsN")
+    p.add_argument("--set", action="append", metavar="NAME=V1,V2",
+                   help="override a grid parameter's values (repeatable, as for sweep); the "
+                        "verdict is saved under the label SCALE+set{...}, never as the grid's")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("report", help="Markdown/HTML report with figures from stored results")
@@ -628,9 +641,14 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from ._registry import RegistryError
+    from ._registry import RegistryError, add_claims
 
     try:
+        if getattr(args, "module", None):
+            try:
+                add_claims(*args.module)
+            except (RegistryError, ValueError) as exc:
+                raise UsageError(f"--module: {exc}") from None
         return args.func(args)
     except UsageError as exc:
         print(f"boundlab: error: {exc}", file=sys.stderr)

@@ -42,17 +42,24 @@ def test_paper_modules_come_before_extra_modules(monkeypatch):
     assert list(registry())[0] == "toy/unbiased"
 
 
-def test_duplicate_ids_are_an_error_at_build(monkeypatch):
+def test_duplicate_ids_are_an_error_at_build(monkeypatch, tmp_path):
+    # a second module exposing a claim with the same id (the same module named twice is
+    # loaded once, see test_plugins)
+    other = tmp_path / "other.py"
+    other.write_text(f"from {TOY} import CLAIMS\n")
     monkeypatch.setattr(_registry, "PAPER_MODULES", (TOY,))
-    monkeypatch.setenv(EXTRA_CLAIMS_ENV, TOY)
-    with pytest.raises(RegistryError, match="claim id 'toy/unbiased': expected unique ids"):
+    monkeypatch.setenv(EXTRA_CLAIMS_ENV, str(other))
+    with pytest.raises(RegistryError, match="claim id 'toy/unbiased': expected unique ids; got it "
+                                            f"from both {TOY} and {other}"):
         registry()
+    monkeypatch.setenv(EXTRA_CLAIMS_ENV, TOY)
+    assert "toy/unbiased" in registry()
 
 
 def test_missing_module_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(_registry, "PAPER_MODULES", ("theory.no_such_paper",))
     monkeypatch.delenv(EXTRA_CLAIMS_ENV, raising=False)
-    with pytest.raises(RegistryError, match="paper module 'theory.no_such_paper': expected an importable"):
+    with pytest.raises(RegistryError, match="claim module 'theory.no_such_paper': expected an importable"):
         registry()
 
 
