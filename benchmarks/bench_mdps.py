@@ -187,8 +187,8 @@ def run(quick: bool = False) -> dict:
             mdps.backward_induction(model)
             t_one = interleaved_best({"one": lambda: mdps.backward_induction(model)}, repeat)["one"]
         rR = rng.random((R_BATCH, S, A))
-        mdps.backward_induction(model, rR[:2])  # warm
-        t_batch = interleaved_best({"b": lambda: mdps.backward_induction(model, rR)},
+        mdps.backward_induction(model, rR[:2], batch=True)  # warm
+        t_batch = interleaved_best({"b": lambda: mdps.backward_induction(model, rR, batch=True)},
                                    2 if S >= 1000 else repeat)["b"]
         fmas = S * A * S * R_BATCH * H
         t_compute = fmas / (fma * 1e9)

@@ -2,7 +2,8 @@
 
 Public names are loaded lazily (PEP 562): ``import mdps`` is cheap, and the heavy parts
 (Numba kernels, CVXPY for the LP layer) are imported on first use of a name that needs
-them. This keeps ``boundlab --help``, worker start-up and ``theory._claim`` (which only
+them. ``mdps.validation`` holds the public argument checks (one error template:
+``"{name}: expected {condition}; got {value}"``) that paper modules and users share. This keeps ``boundlab --help``, worker start-up and ``theory._claim`` (which only
 needs :mod:`mdps._validation`) fast.
 """
 
@@ -15,7 +16,8 @@ _EXPORTS = {
     "._sampling": ["Episodes", "Sampler", "sample_episodes", "sample_transitions"],
     "._solvers": ["backward_induction", "evaluate_policy", "occupancy", "value_iteration",
                   "policy_iteration", "FiniteHorizonSolution", "PolicyEvaluation",
-                  "DiscountedSolution", "ConvergenceWarning"],
+                  "DiscountedSolution", "ConvergenceWarning", "RoundoffWarning",
+                  "relative_value_iteration", "AverageRewardSolution"],
     "._certificates": ["bellman_residual", "policy_gap", "occupancy_flow_residual"],
     "._fdiv": ["FDivergence", "KL", "Chi2", "TotalVariation", "SquaredHellinger",
                "F_DIVERGENCES", "get_divergence"],
@@ -23,7 +25,7 @@ _EXPORTS = {
     "._lp": ["LPSolution", "OccupancyLP", "SolverError", "solve_lp", "solve_lp_finite",
              "solve_lp_linprog"],
 }
-_SUBMODULES = ["instances"]
+_SUBMODULES = ["instances", "validation"]
 
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names}
 __all__ = [name for names in _EXPORTS.values() for name in names] + _SUBMODULES

@@ -42,7 +42,7 @@ def bellman_residual(mdp, V) -> float:
         check_shape("V", V, (H + 1, S), "(H+1, S)")
         res = float(np.abs(V[H]).max())
         for h in range(H):
-            Q = mdp.r_at(h) + (mdp.P_at(h).reshape(S * A, S) @ V[h + 1]).reshape(S, A)
+            Q = mdp.r_at(h) + mdp.gamma * (mdp.P_at(h).reshape(S * A, S) @ V[h + 1]).reshape(S, A)
             res = max(res, float(np.abs(Q.max(axis=1) - V[h]).max()))
         return res
     V = as_float_array("V", V, ndim=1)

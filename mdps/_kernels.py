@@ -66,7 +66,7 @@ class VIOptions(NamedTuple):
 # Finite horizon, one reward
 # --------------------------------------------------------------------------------------
 @njit(fastmath=FASTMATH, cache=True, inline="always")
-def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s):
+def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, gamma, V, Q, pi, h, s):
     """Q_h(s, .), V_h(s) (and the greedy action when ``optimal``) for one state ``s``.
 
     Four actions share each load of ``V_{h+1}[t]`` (four dot products in one sweep over
@@ -86,16 +86,16 @@ def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s):
             c1 += P4[kp, s, a + 1, t] * v
             c2 += P4[kp, s, a + 2, t] * v
             c3 += P4[kp, s, a + 3, t] * v
-        Q[h, s, a] = r3[kr, s, a] + c0
-        Q[h, s, a + 1] = r3[kr, s, a + 1] + c1
-        Q[h, s, a + 2] = r3[kr, s, a + 2] + c2
-        Q[h, s, a + 3] = r3[kr, s, a + 3] + c3
+        Q[h, s, a] = r3[kr, s, a] + gamma * c0
+        Q[h, s, a + 1] = r3[kr, s, a + 1] + gamma * c1
+        Q[h, s, a + 2] = r3[kr, s, a + 2] + gamma * c2
+        Q[h, s, a + 3] = r3[kr, s, a + 3] + gamma * c3
         a += 4
     while a < A:
         c0 = 0.0
         for t in range(S):
             c0 += P4[kp, s, a, t] * V[h + 1, t]
-        Q[h, s, a] = r3[kr, s, a] + c0
+        Q[h, s, a] = r3[kr, s, a] + gamma * c0
         a += 1
     if optimal:
         best = Q[h, s, 0]
@@ -109,13 +109,16 @@ def _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s):
     else:
         acc = 0.0
         for a in range(A):
-            acc += pi3[kpi, s, a] * Q[h, s, a]
+            w = pi3[kpi, s, a]
+            if w > 0.0:  # skip unplayed actions: an infeasible one has Q = -inf (0 * -inf = nan)
+                acc += w * Q[h, s, a]
         V[h, s] = acc
 
 
 @njit(fastmath=FASTMATH, cache=True)
-def finite_horizon_serial(P4, r3, pi3, optimal, V, Q, pi):
-    """Backward induction (``optimal``) or policy evaluation; one thread. ``V[H]`` preset."""
+def finite_horizon_serial(P4, r3, pi3, optimal, gamma, V, Q, pi):
+    """Backward induction (``optimal``) or policy evaluation, ``Q_h = r_h + gamma P V_{h+1}``;
+    one thread. ``V[H]`` preset (the terminal value)."""
     H = Q.shape[0]
     S = V.shape[1]
     for h in range(H - 1, -1, -1):
@@ -123,11 +126,11 @@ def finite_horizon_serial(P4, r3, pi3, optimal, V, Q, pi):
         kr = h if r3.shape[0] > 1 else 0
         kpi = h if pi3.shape[0] > 1 else 0
         for s in range(S):
-            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s)
+            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, gamma, V, Q, pi, h, s)
 
 
 @njit(fastmath=FASTMATH, cache=True, parallel=True)
-def finite_horizon_parallel(P4, r3, pi3, optimal, V, Q, pi):
+def finite_horizon_parallel(P4, r3, pi3, optimal, gamma, V, Q, pi):
     """As :func:`finite_horizon_serial`, states of each step split over threads."""
     H = Q.shape[0]
     S = V.shape[1]
@@ -136,14 +139,14 @@ def finite_horizon_parallel(P4, r3, pi3, optimal, V, Q, pi):
         kr = h if r3.shape[0] > 1 else 0
         kpi = h if pi3.shape[0] > 1 else 0
         for s in prange(S):
-            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, V, Q, pi, h, s)
+            _fh_row(P4, kp, r3, kr, pi3, kpi, optimal, gamma, V, Q, pi, h, s)
 
 
 # --------------------------------------------------------------------------------------
 # Finite horizon, a batch of R rewards (one read of P per step serves all R)
 # --------------------------------------------------------------------------------------
 @njit(fastmath=FASTMATH, cache=True, inline="always")
-def _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s):
+def _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, gamma, Vn, Vc, V, Q, pi, h, s):
     """Q_h(s, .) and V_h(s) of one state for all R rewards.
 
     Register-blocked like a matrix product: each sweep over ``t`` computes 4 actions x 2
@@ -219,13 +222,13 @@ def _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s):
         best = 0.0
         arg = 0
         for a in range(A):
-            q = rT[kr, s, a, k] + acc[a, k]
+            q = rT[kr, s, a, k] + gamma * acc[a, k]
             Q[k, h, s, a] = q
             if optimal:
                 if a == 0 or q > best:
                     best = q
                     arg = a
-            else:
+            elif pi3[kpi, s, a] > 0.0:  # unplayed actions skipped (Q may be -inf there)
                 best += pi3[kpi, s, a] * q
         Vc[k, s] = best
         V[k, h, s] = best
@@ -234,37 +237,38 @@ def _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s):
 
 
 @njit(fastmath=FASTMATH, cache=True)
-def finite_horizon_batch_serial(P4, rT, pi3, optimal, V, Q, pi):
+def finite_horizon_batch_serial(P4, rT, pi3, optimal, gamma, V, Q, pi):
     """Batched backward induction / evaluation. ``rT (1 or H, S, A, R)``; outputs
-    ``V (R, H+1, S)`` (with ``V[:, H] = 0``), ``Q (R, H, S, A)``, ``pi (R, H, S)``."""
+    ``V (R, H+1, S)`` (``V[:, H]`` preset: the terminal values), ``Q (R, H, S, A)``,
+    ``pi (R, H, S)``."""
     H = Q.shape[1]
     S = P4.shape[1]
     R = rT.shape[3]
-    Vn = np.zeros((R, S))
+    Vn = V[:, H].copy()  # the terminal values
     Vc = np.zeros((R, S))
     for h in range(H - 1, -1, -1):
         kp = h if P4.shape[0] > 1 else 0
         kr = h if rT.shape[0] > 1 else 0
         kpi = h if pi3.shape[0] > 1 else 0
         for s in range(S):
-            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s)
+            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, gamma, Vn, Vc, V, Q, pi, h, s)
         Vn, Vc = Vc, Vn
 
 
 @njit(fastmath=FASTMATH, cache=True, parallel=True)
-def finite_horizon_batch_parallel(P4, rT, pi3, optimal, V, Q, pi):
+def finite_horizon_batch_parallel(P4, rT, pi3, optimal, gamma, V, Q, pi):
     """As :func:`finite_horizon_batch_serial`, states of each step split over threads."""
     H = Q.shape[1]
     S = P4.shape[1]
     R = rT.shape[3]
-    Vn = np.zeros((R, S))
+    Vn = V[:, H].copy()  # the terminal values
     Vc = np.zeros((R, S))
     for h in range(H - 1, -1, -1):
         kp = h if P4.shape[0] > 1 else 0
         kr = h if rT.shape[0] > 1 else 0
         kpi = h if pi3.shape[0] > 1 else 0
         for s in prange(S):
-            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, Vn, Vc, V, Q, pi, h, s)
+            _fh_batch_row(P4, kp, rT, kr, pi3, kpi, optimal, gamma, Vn, Vc, V, Q, pi, h, s)
         Vn, Vc = Vc, Vn
 
 

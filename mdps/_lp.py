@@ -168,6 +168,16 @@ def policy_from_occupancy(d: np.ndarray, Q: np.ndarray) -> np.ndarray:
     return np.where(mass > VISIT_TOL, d / safe, greedy)
 
 
+def _check_finite_rewards(mdp) -> None:
+    """The LPs need finite rewards (an infeasible action, reward -inf, has no LP column)."""
+    r = np.asarray(mdp.r)
+    if not np.all(np.isfinite(r)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(r))[0])
+        fail("mdp.r", "finite rewards for the occupancy LP (drop infeasible actions, or use "
+             "value_iteration / policy_iteration / backward_induction, which accept -inf)",
+             f"{r[idx]} at index {idx}")
+
+
 def _check_form(form: str) -> str:
     if form not in FORMS:
         fail("form", f"one of {FORMS}", repr(form))
@@ -221,6 +231,7 @@ class OccupancyLP:
                  solver_opts: dict | None = None):
         if not isinstance(mdp, DiscountedMDP):
             fail("mdp", "a DiscountedMDP", type(mdp).__name__, TypeError)
+        _check_finite_rewards(mdp)
         self.mdp = mdp
         self.form = _check_form(form)
         self.solver = str(solver)
@@ -288,6 +299,7 @@ def solve_lp_linprog(mdp: DiscountedMDP, form: str = "primal") -> LPSolution:
     """
     if not isinstance(mdp, DiscountedMDP):
         fail("mdp", "a DiscountedMDP", type(mdp).__name__, TypeError)
+    _check_finite_rewards(mdp)
     _check_form(form)
     S, A, gamma = mdp.S, mdp.A, mdp.gamma
     M = flow_matrix(mdp)
@@ -334,6 +346,10 @@ def solve_lp_finite(mdp: TabularMDP, form: str = "primal", solver: str = "HIGHS"
     """
     if not isinstance(mdp, TabularMDP):
         fail("mdp", "a TabularMDP", type(mdp).__name__, TypeError)
+    _check_finite_rewards(mdp)
+    if mdp.gamma != 1.0:
+        fail("mdp.gamma", "1 for the finite-horizon LP (undiscounted flow constraints)",
+             repr(mdp.gamma))
     _check_form(form)
     H, S, A = mdp.H, mdp.S, mdp.A
     F = _finite_flow(mdp)

@@ -38,6 +38,15 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _check_some_feasible(r: np.ndarray) -> None:
+    """``-inf`` rewards mark infeasible actions; every state needs a feasible one."""
+    bad = np.all(np.isneginf(r), axis=-1)
+    if np.any(bad):
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        fail("r", "at least one feasible action (reward > -inf) in every state",
+             f"all actions -inf at (step, state) / state index {idx}")
+
+
 def _validate_init(init, S: int, atol: float) -> np.ndarray:
     if init is None:
         out = np.zeros(S)
@@ -65,6 +74,12 @@ class TabularMDP:
         Initial-state distribution; defaults to the point mass on state 0.
     atol : float
         Tolerance of the simplex checks.
+    gamma : float in ``[0, 1]``
+        Per-step discount of the finite-horizon return ``sum_h gamma^h r_h`` (default 1): the
+        solvers compute ``Q_h = r_h + gamma P_h V_{h+1}``.
+
+    A reward of ``-inf`` marks an infeasible action (every state keeps at least one feasible
+    action at every step); see ``mdps._solvers``.
     """
 
     P: np.ndarray
@@ -72,10 +87,12 @@ class TabularMDP:
     H: int
     init: np.ndarray | None = None
     atol: float = field(default=SIMPLEX_ATOL, repr=False)
+    gamma: float = 1.0
 
     def __post_init__(self):
         H = check_int("H", self.H, minimum=1)
         atol = check_real("atol", self.atol, low=0.0)
+        gamma = check_real("gamma", self.gamma, low=0.0, high=1.0)
         P = as_float_array("P", self.P, ndim=(3, 4))
         if P.ndim == 4 and P.shape[0] != H:
             fail("P", f"a leading step axis of length H = {H} for a per-step kernel (H, S, A, S)",
@@ -86,13 +103,15 @@ class TabularMDP:
         if P.shape[-1] != S:
             fail("P", "last axis of length S = P.shape[-3] (next states)", f"shape {P.shape}")
         check_simplex("P", P, atol=atol)
-        r = as_float_array("r", self.r, ndim=(2, 3))
+        r = as_float_array("r", self.r, ndim=(2, 3), allow_neginf=True)
         if r.ndim == 2:
             check_shape("r", r, (S, A), "(S, A)")
         else:
             check_shape("r", r, (H, S, A), "(H, S, A)")
+        _check_some_feasible(r)
         init = _validate_init(self.init, S, atol)
         object.__setattr__(self, "H", H)
+        object.__setattr__(self, "gamma", gamma)
         object.__setattr__(self, "P", _frozen(P))
         object.__setattr__(self, "r", _frozen(r))
         object.__setattr__(self, "init", _frozen(init))
@@ -131,17 +150,18 @@ class TabularMDP:
         return self.r[None] if self.r.ndim == 2 else self.r
 
     def with_reward(self, r) -> "TabularMDP":
-        """The same dynamics with another reward (validated)."""
-        return TabularMDP(self.P, r, self.H, self.init, self.atol)
+        """The same dynamics (and discount) with another reward (validated)."""
+        return TabularMDP(self.P, r, self.H, self.init, self.atol, self.gamma)
 
 
 @dataclass(frozen=True, eq=False)
 class DiscountedMDP:
     """Infinite-horizon discounted tabular MDP ``(P, r, gamma, init)``.
 
-    ``P`` has shape ``(S, A, S)``, ``r`` shape ``(S, A)``, ``gamma`` lies in ``[0, 1)`` and
-    ``init`` (default: uniform) is the initial-state distribution used by occupancy measures
-    and the LP formulations.
+    ``P`` has shape ``(S, A, S)``, ``r`` shape ``(S, A)`` (``-inf`` marks an infeasible
+    action; every state keeps a feasible one), ``gamma`` lies in ``[0, 1)`` and ``init``
+    (default: uniform) is the initial-state distribution used by occupancy measures and the
+    LP formulations.
     """
 
     P: np.ndarray
@@ -160,8 +180,9 @@ class DiscountedMDP:
         if P.shape[2] != S:
             fail("P", "shape (S, A, S) with matching state axes", f"shape {P.shape}")
         check_simplex("P", P, atol=atol)
-        r = as_float_array("r", self.r, ndim=2)
+        r = as_float_array("r", self.r, ndim=2, allow_neginf=True)
         check_shape("r", r, (S, A), "(S, A)")
+        _check_some_feasible(r)
         if self.init is None:
             init = np.full(S, 1.0 / S)
         else:

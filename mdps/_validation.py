@@ -26,6 +26,7 @@ __all__ = [
     "check_simplex",
     "check_int",
     "check_real",
+    "check_rng",
     "SIMPLEX_ATOL",
 ]
 
@@ -44,8 +45,10 @@ def _describe(x: object) -> str:
     return repr(x)
 
 
-def as_float_array(name: str, x: object, ndim: int | Sequence[int] | None = None) -> np.ndarray:
-    """Convert ``x`` to a C-contiguous float64 array, checking the number of dimensions."""
+def as_float_array(name: str, x: object, ndim: int | Sequence[int] | None = None,
+                   allow_neginf: bool = False) -> np.ndarray:
+    """Convert ``x`` to a C-contiguous float64 array, checking the number of dimensions and
+    that entries are finite (``-inf`` too when ``allow_neginf``: infeasible-action rewards)."""
     try:
         arr = np.ascontiguousarray(x, dtype=np.float64)
     except (TypeError, ValueError):
@@ -55,7 +58,8 @@ def as_float_array(name: str, x: object, ndim: int | Sequence[int] | None = None
         if arr.ndim not in allowed:
             want = " or ".join(str(k) for k in allowed)
             fail(name, f"a {want}-dimensional array", f"shape {arr.shape}")
-    check_finite(name, arr)
+    check_finite(name, np.where(np.isneginf(arr), 0.0, arr) if allow_neginf else arr,
+                 "finite entries or -inf (an infeasible action)" if allow_neginf else "finite entries")
     return arr
 
 
@@ -66,10 +70,10 @@ def check_shape(name: str, arr: np.ndarray, shape: tuple, labels: str = "") -> N
         fail(name, what, f"shape {arr.shape}")
 
 
-def check_finite(name: str, arr: np.ndarray) -> None:
+def check_finite(name: str, arr: np.ndarray, condition: str = "finite entries") -> None:
     if not np.all(np.isfinite(arr)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        fail(name, "finite entries", f"{arr[idx]} at index {idx}")
+        fail(name, condition, f"{arr[idx]} at index {idx}")
 
 
 def check_nonnegative(name: str, arr: np.ndarray, atol: float = 0.0) -> None:
@@ -128,3 +132,16 @@ def check_real(
         hi = "inf" if high is None else f"{high:g}"
         fail(name, f"a value in {lb}{lo}, {hi}{rb}", value)
     return value
+
+
+def check_rng(name: str, rng: object, allow_none: bool = False) -> np.random.Generator:
+    """A ``numpy.random.Generator`` (or ``None`` when ``allow_none``); a legacy
+    ``RandomState``, a seed or anything else is a ``TypeError`` naming the parameter (a seed
+    would silently give every caller the same stream)."""
+    if rng is None and allow_none:
+        return None
+    if not isinstance(rng, np.random.Generator):
+        want = "a numpy.random.Generator" + (" or None" if allow_none else "")
+        hint = " (use numpy.random.default_rng(seed))" if isinstance(rng, (int, np.integer, np.random.RandomState)) else ""
+        fail(name, want + hint, type(rng).__name__, TypeError)
+    return rng

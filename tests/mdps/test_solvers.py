@@ -212,7 +212,7 @@ def test_kernels_equal_numpy_reference(mdp):
         V = np.zeros((mdp.H + 1, mdp.S))
         Q = np.empty((mdp.H, mdp.S, mdp.A))
         pi = np.zeros((mdp.H, mdp.S), np.int64)
-        kern(mdp.P4, mdp.r3, np.zeros((1, 1, 1)), True, V, Q, pi)
+        kern(mdp.P4, mdp.r3, np.zeros((1, 1, 1)), True, 1.0, V, Q, pi)
         np.testing.assert_allclose(V, V_ref, rtol=0, atol=TOL)
         np.testing.assert_allclose(Q, Q_ref, rtol=0, atol=TOL)
         assert_greedy(Q_ref, pi)
@@ -232,7 +232,7 @@ def test_batch_kernels_equal_numpy_reference(data):
             V = np.zeros((R, mdp.H + 1, mdp.S))
             Q = np.empty((R, mdp.H, mdp.S, mdp.A))
             pi = np.zeros((R, mdp.H, mdp.S), np.int64)
-            kern(mdp.P4, rT, np.ascontiguousarray(probs), optimal, V, Q, pi)
+            kern(mdp.P4, rT, np.ascontiguousarray(probs), optimal, 1.0, V, Q, pi)
             for k in range(R):
                 V_ref, Q_ref = np_backward_induction(mdp, r[k], None if optimal else probs)
                 np.testing.assert_allclose(V[k], V_ref, rtol=0, atol=TOL)
@@ -248,7 +248,7 @@ def test_batched_solve_equals_per_reward_loop(data):
     step = data.draw(st.booleans())
     rng = np.random.default_rng(data.draw(seeds))
     r = rng.uniform(size=(R, mdp.H, mdp.S, mdp.A) if step else (R, mdp.S, mdp.A))
-    batch = mdps.backward_induction(mdp, r)
+    batch = mdps.backward_induction(mdp, r, batch=True)
     assert batch.batched
     assert batch.V.shape == (R, mdp.H + 1, mdp.S)
     assert batch.Q.shape == (R, mdp.H, mdp.S, mdp.A) and batch.pi.shape == (R, mdp.H, mdp.S)
@@ -259,7 +259,7 @@ def test_batched_solve_equals_per_reward_loop(data):
         assert_greedy(one.Q, batch.pi[k])
         assert mdps.bellman_residual(mdp.with_reward(r[k]), batch.V[k]) <= TOL
     pi = data.draw(policies(mdp))
-    ev = mdps.evaluate_policy(mdp, pi, r)
+    ev = mdps.evaluate_policy(mdp, pi, r, batch=True)
     for k in range(R):
         np.testing.assert_allclose(
             ev.V[k], mdps.evaluate_policy(mdp.with_reward(r[k]), pi).V, rtol=0, atol=TOL)
@@ -495,7 +495,7 @@ def test_error_r_single_shape(fh):
 
 def test_error_r_batch_shape(fh):
     with pytest.raises(ValueError, match=m("r: expected a batch of shape (R, S, A) with (S, A) = (3, 2)")):
-        mdps.backward_induction(fh, np.zeros((5, 3, 3)))
+        mdps.backward_induction(fh, np.zeros((5, 3, 3)), batch=True)
 
 
 def test_error_r_step_batch_shape(fh):
@@ -505,7 +505,7 @@ def test_error_r_step_batch_shape(fh):
 
 def test_error_r_empty_batch(fh):
     with pytest.raises(ValueError, match=m("and R >= 1; got shape (0, 3, 2)")):
-        mdps.backward_induction(fh, np.zeros((0, 3, 2)))
+        mdps.backward_induction(fh, np.zeros((0, 3, 2)), batch=True)
 
 
 def test_error_r_ndim(fh):
@@ -514,7 +514,7 @@ def test_error_r_ndim(fh):
 
 
 def test_error_r_not_finite(fh):
-    with pytest.raises(ValueError, match=m("r: expected finite entries; got nan at index (0, 1)")):
+    with pytest.raises(ValueError, match=m("r: expected finite entries or -inf (an infeasible action); got nan at index (0, 1)")):
         mdps.backward_induction(fh, np.array([[0.0, np.nan], [0, 0], [0, 0]]))
 
 
@@ -566,8 +566,8 @@ def test_parallel_flag_does_not_change_results(data):
     mdp = data.draw(tabular_mdps())
     r = None if data.draw(st.booleans()) else np.random.default_rng(
         data.draw(seeds)).uniform(size=(3, mdp.S, mdp.A))
-    a = mdps.backward_induction(mdp, r, parallel=False)
-    b = mdps.backward_induction(mdp, r, parallel=True)
+    a = mdps.backward_induction(mdp, r, batch=r is not None, parallel=False)
+    b = mdps.backward_induction(mdp, r, batch=r is not None, parallel=True)
     # Same per-state arithmetic in both kernels; only the assignment of states to threads
     # differs.
     np.testing.assert_array_equal(a.V, b.V)
@@ -590,8 +590,8 @@ def test_parallel_flag_does_not_change_results_at_vectorised_sizes(S, A, H, R):
     mdp, rng = _random_model(S, A, H, S)
     pi = rng.dirichlet(np.ones(A), size=(H, S))
     for r in (None, rng.uniform(size=(R, S, A))):
-        for solve in (lambda par: mdps.backward_induction(mdp, r, parallel=par),
-                      lambda par: mdps.evaluate_policy(mdp, pi, r, parallel=par)):
+        for solve in (lambda par: mdps.backward_induction(mdp, r, batch=r is not None, parallel=par),
+                      lambda par: mdps.evaluate_policy(mdp, pi, r, batch=r is not None, parallel=par)):
             a, b = solve(False), solve(True)
             np.testing.assert_array_equal(a.V, b.V)  # bit-identical, not merely close
             np.testing.assert_array_equal(a.Q, b.Q)
@@ -608,10 +608,11 @@ def test_automatic_parallel_choice_does_not_change_results(monkeypatch, idle):
 
     mdp, rng = _random_model(40, 5, 3, 1)
     r = rng.uniform(size=(3, 40, 5))
-    ref = [mdps.backward_induction(mdp, parallel=False), mdps.backward_induction(mdp, r, parallel=False)]
+    ref = [mdps.backward_induction(mdp, parallel=False),
+           mdps.backward_induction(mdp, r, batch=True, parallel=False)]
     monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(_solvers, "_idle_cores", lambda: idle)
-    for want, got in zip(ref, [mdps.backward_induction(mdp), mdps.backward_induction(mdp, r)]):
+    for want, got in zip(ref, [mdps.backward_induction(mdp), mdps.backward_induction(mdp, r, batch=True)]):
         np.testing.assert_array_equal(want.V, got.V)
         np.testing.assert_array_equal(want.Q, got.Q)
         np.testing.assert_array_equal(want.pi, got.pi)

@@ -277,7 +277,7 @@ def test_hf_episode_kernel_matches_reference(seed, M):
 def test_planning_with_true_theta_is_optimal(mdp):
     R = reward_dictionary(mdp.S, mdp.A, mdp.H)
     pi, V = plan_in_model(mdp.phi, mdp.theta, R)
-    ref = backward_induction(TabularMDP(mdp.P, np.zeros((mdp.S, mdp.A)), mdp.H), R).V
+    ref = backward_induction(TabularMDP(mdp.P, np.zeros((mdp.S, mdp.A)), mdp.H), R, batch=True).V
     np.testing.assert_allclose(optimal_values(mdp.P, R), ref, atol=1e-12)
     np.testing.assert_allclose(V, ref, atol=1e-12)  # values in [0, 1]: clipping inactive
     np.testing.assert_allclose(policy_values(mdp.P, pi, R), ref, atol=1e-12)

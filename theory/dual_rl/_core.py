@@ -33,7 +33,7 @@ import numpy as np
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
-from mdps import DiscountedMDP, SolverError, get_divergence, value_iteration
+from mdps import DiscountedMDP, SolverError, get_divergence, policy_iteration
 from mdps import occupancy as _occupancy
 from mdps._lp import check_solved, flow_matrix, policy_from_occupancy, quiet_highs
 from mdps._validation import as_float_array, check_nonnegative, check_real, check_shape, fail
@@ -295,7 +295,7 @@ def dual_v_bfgs(mdp: DiscountedMDP, dO, alpha: float, f, V0=None, gtol: float = 
     dO = _check_dist("dO", dO, mdp.S, mdp.A)
     w = dO.reshape(-1)
     if V0 is None:  # start at V* (value iteration): delta <= 0, away from exp overflow
-        V0 = value_iteration(mdp, 1e-10).V
+        V0 = policy_iteration(mdp).V
     V0 = np.asarray(V0, dtype=float)
     with threadpool_limits(limits=1):  # tiny dense products: BLAS threads only contend
         res = scipy.optimize.minimize(_dual_v_objective, V0, args=(mdp, w, alpha, f), jac=True,

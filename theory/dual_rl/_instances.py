@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdps import DiscountedMDP, gridworld, value_iteration
+from mdps import DiscountedMDP, gridworld, policy_iteration
 from mdps._validation import fail
 from mdps.instances import random_discounted_mdp
 
@@ -32,8 +32,9 @@ def make_mdp(env: str, gamma: float, rng: np.random.Generator) -> DiscountedMDP:
 
 
 def optimal_policy(mdp: DiscountedMDP) -> np.ndarray:
-    """A deterministic optimal policy as a one-hot ``(S, A)`` (value iteration, first argmax)."""
-    sol = value_iteration(mdp, 1e-11)
+    """A deterministic optimal policy as a one-hot ``(S, A)`` (policy iteration: exact
+    evaluation, so no value-iteration tolerance below float64's round-off floor)."""
+    sol = policy_iteration(mdp)
     pi = np.zeros((mdp.S, mdp.A))
     pi[np.arange(mdp.S), sol.pi] = 1.0
     return pi
