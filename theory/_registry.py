@@ -65,6 +65,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "theory.copg",
     "theory.dual_rl",
     "theory.reward_free",
+    "theory.sparse_cce",
 )
 
 #: Environment variable naming extra claim modules (names or .py paths), comma-separated.
