@@ -66,6 +66,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "theory.dual_rl",
     "theory.reward_free",
     "theory.sparse_cce",
+    "theory.continual",
 )
 
 #: Environment variable naming extra claim modules (names or .py paths), comma-separated.

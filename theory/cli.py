@@ -40,6 +40,7 @@ BENCH_MODULES = (
     "benchmarks.bench_engine",
     "benchmarks.bench_lp",
     "benchmarks.bench_reward_free",
+    "benchmarks.bench_games_continual",
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_ENV = 0, 1, 2, 3
