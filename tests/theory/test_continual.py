@@ -213,3 +213,24 @@ def test_errors():
         sometimes_reaches(constant_agent(2, 2, 0), [constant_agent(3, 2, 0)], switching_bandit(1))
     with pytest.raises(ValueError, match="reward: expected shape"):
         average_reward(constant_agent(2, 2, 0), switching_bandit(1), np.zeros((3, 2)))
+
+
+def test_q_learning_claim_and_its_controls():
+    claim = CLAIMS[1]
+
+    def table(c):
+        g = c.grids["smoke"]
+        return pd.DataFrame([{**p, "replicate": r, **c.run(p, np.random.default_rng([r, 7]))}
+                             for p in g.points() for r in range(g.replicates)])
+
+    own = table(claim)
+    assert claim.analyse(own).status is Status.PASS
+    for control in claim.controls:
+        assert claim.analyse(table(control_claim(claim, control))).status is Status.FAIL, control.name
+    import matplotlib.pyplot as plt
+
+    plt.close(claim.plot(own).figure)
+    from theory.continual._qlearning import run_q_learning
+
+    with pytest.raises(ValueError, match="step_size: expected 'constant' or '1/n'"):
+        run_q_learning(10, 10, "adam", np.random.default_rng(0))

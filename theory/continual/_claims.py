@@ -16,6 +16,8 @@ from theory._claim import Claim, Control, Grid, Paper, Verdict
 from ._instances import (BANDIT_REWARD, bandit_basis, commit_agent, phase_agent,
                          switching_bandit, win_stay_lose_shift)
 from ._model import average_reward, generates, is_crl, never_reaches
+from ._qlearning import run_q_learning
+from theory._stats import clopper_pearson
 
 __all__ = ["PAPER", "CLAIMS"]
 
@@ -74,7 +76,56 @@ def plot_bandit(table, ax=None):
     return ax
 
 
+# -- Q-learning in the switching MDP ---------------------------------------------------------
+#: "Keeps switching": the share of late windows (second half of the run) with at least one
+#: greedy-policy switch is at least 1/2. Each window of W = K steps holds one task switch, so a
+#: learner that tracks the task switches in (nearly) every window; a frozen one in none.
+SWITCH_SHARE = 0.5
+WINDOW = 500
+
+
+def run_q(params, rng):
+    out = run_q_learning(int(params["K"]), int(params["steps"]), params["step_size"], rng,
+                         window=WINDOW)
+    late = out["switches"][len(out["switches"]) // 2:]
+    return {"late_windows": float(late.size), "late_windows_switching": float(np.sum(late > 0)),
+            "late_switches": float(late.sum()), "average_reward": out["average_reward"],
+            "late_average_reward": float(out["rewards"][len(out["rewards"]) // 2:].mean())}
+
+
+def analyse_q(table):
+    if len(table) == 0:
+        return Verdict.inconclusive("no cells")
+    k, n = int(table["late_windows_switching"].sum()), int(table["late_windows"].sum())
+    lo, hi = clopper_pearson(k, n)
+    return Verdict.at_least(
+        "share of late windows in which the greedy policy switches", k / n, (lo, hi), SWITCH_SHARE,
+        reason=(f"{k}/{n} late windows (second half of each run) with a greedy-policy switch, "
+                "95% Clopper-Pearson; a continual learner keeps switching as tasks change"),
+        details={"mean_average_reward": float(table["average_reward"].mean()),
+                 "mean_late_average_reward": float(table["late_average_reward"].mean()),
+                 "mean_late_switches": float(table["late_switches"].mean())})
+
+
+def plot_q(table, ax=None):
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(5, 3.5))[1]
+    t = table.assign(share=table["late_windows_switching"] / table["late_windows"])
+    labels = [f"{r.step_size}, K={r.K}" for r in t.itertuples()]
+    groups = t.assign(label=labels).groupby("label")
+    xs = range(len(groups))
+    ax.bar(xs, groups["share"].mean(), color="C0", alpha=0.7, label="late windows switching")
+    ax.plot(xs, groups["late_average_reward"].mean(), "ko", label="late average reward")
+    ax.axhline(SWITCH_SHARE, color="C3", ls=":", label="'keeps switching' threshold")
+    ax.set_xticks(list(xs), [g for g, _ in groups], fontsize=7)
+    ax.set(ylim=(0, 1.05), title="continual/q_learning_switching")
+    ax.legend(fontsize=7)
+    return ax
+
+
 _G = {"K": (1, 2, 3)}
+_Q = {"K": (WINDOW,), "steps": (20_000,), "step_size": ("constant",)}
 CLAIMS = (
     Claim(
         id="continual/switching_bandit_crl", paper=PAPER,
@@ -91,5 +142,24 @@ CLAIMS = (
         run=run_bandit, analyse=analyse_bandit, plot=plot_bandit,
         notes=("Decided exactly (graph search and exact average rewards); the optimality of the "
                "phase follower is its average reward 1, the maximum possible."),
+    ),
+    Claim(
+        id="continual/q_learning_switching", paper=PAPER,
+        theorem="Sec. 4 (continual learning agents never reach the basis; notes 3.6 (2))",
+        statement=("In a two-task switching MDP (tasks alternate every K = 500 steps), tabular "
+                   "Q-learning with a constant step keeps switching its greedy policy: in at least "
+                   "half of the late 500-step windows. Controls: the 1/n step size (its steps "
+                   "vanish and the greedy policy freezes) and the stationary MDP (nothing to track)."),
+        provenance="reconstructed", kind="bound",
+        controls=(Control("one_over_n", "Q-learning with step 1/n (visits) in the same switching MDP",
+                          {"step_size": ("1/n",)}, expect="fail"),
+                  Control("stationary", "constant step, but the task never switches (K = 0)",
+                          {"K": (0,)}, expect="fail")),
+        grids={"smoke": Grid({**_Q, "steps": (10_000,)}, 3), "quick": Grid(_Q, 10),
+               "full": Grid({**_Q, "steps": (100_000,)}, 30)},
+        run=run_q, analyse=analyse_q, plot=plot_q,
+        notes=("Empirical (sampled) claim; the decision-theoretic counterpart is "
+               "continual/switching_bandit_crl. The average-reward comparison of the learners is "
+               "in the details (and in the control figures)."),
     ),
 )
