@@ -1,4 +1,5 @@
-"""Nash equilibria of two-player games by support enumeration.
+"""Nash equilibria of two-player games: support enumeration (all of them) and Lemke-Howson
+(one, by complementary pivoting; Lemke & Howson 1964, von Stengel 2007 Sec. 3.4).
 
 For supports ``I`` (rows) and ``J`` (columns), an equilibrium with those supports solves the
 indifference system ``A_{I,J} y_J = v 1``, ``1^T y_J = 1`` and ``B_{I,J}^T x_I = w 1``,
@@ -24,13 +25,13 @@ import itertools
 import numpy as np
 import scipy.optimize
 
-from mdps._validation import check_real, fail
+from mdps._validation import check_int, check_real, fail
 
 from ._normal import NormalFormGame, check_game
 
-__all__ = ["nash_2p"]
+__all__ = ["nash_2p", "lemke_howson"]
 
-METHODS = ("support",)
+METHODS = ("support", "lemke_howson")
 
 
 def _solve_square(M):
@@ -80,10 +81,12 @@ def _is_equilibrium(A, B, x, y, tol):
 
 
 def nash_2p(game: NormalFormGame, method: str = "support", tol: float = 1e-9,
-            degenerate: bool | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+            degenerate: bool | None = None, init: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Nash equilibria ``[(x, y), ...]`` of a two-player game (module docstring).
 
-    ``method``: ``"support"`` (support enumeration; the only method built so far).
+    ``method``: ``"support"`` (support enumeration: all equilibria of a nondegenerate game) or
+    ``"lemke_howson"`` (one equilibrium, by complementary pivoting from the dropped label
+    ``init``; lexicographic pivoting, so degenerate games do not cycle).
     ``degenerate``: ``None`` (default) also tries unequal supports by LP when a singular
     indifference system shows the game is degenerate; ``True`` always; ``False`` never.
     """
@@ -91,13 +94,17 @@ def nash_2p(game: NormalFormGame, method: str = "support", tol: float = 1e-9,
     if game.n != 2:
         fail("game", "a two-player game", f"{game.n} players")
     if method not in METHODS:
-        fail("method", f"one of {METHODS} (Lemke-Howson and vertex enumeration are not built yet)",
-             repr(method))
+        fail("method", f"one of {METHODS} (vertex enumeration is not built yet)", repr(method))
     tol = check_real("tol", tol, low=0.0, low_open=True)
     if degenerate is not None and not isinstance(degenerate, bool):
         fail("degenerate", "None, True or False", repr(degenerate), TypeError)
     A, B = game.payoffs
     m, k = A.shape
+    if method == "lemke_howson":
+        init = check_int("init", init, minimum=0)
+        if init >= m + k:
+            fail("init", f"a label below m + k = {m + k}", init)
+        return [lemke_howson(A, B, init)]
     found: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(x, y):
@@ -139,3 +146,84 @@ def nash_2p(game: NormalFormGame, method: str = "support", tol: float = 1e-9,
                             add(x, y)
     found.sort(key=lambda p: tuple(np.r_[p[0], p[1]]))
     return found
+
+
+def _pivot(T, basis, entering):
+    """One lexicographic minimum-ratio pivot on tableau ``T`` (rows ``[M | I | rhs]``) bringing
+    column ``entering`` into the basis; returns the leaving variable."""
+    col = T[:, entering]
+    rows = np.flatnonzero(col > 1e-12)
+    if rows.size == 0:  # cannot happen for the Lemke-Howson polytopes (bounded)
+        raise RuntimeError("Lemke-Howson: unbounded pivot column")
+    # lexicographic rule: compare (rhs, then the identity block's columns) / pivot element
+    n_id = T.shape[0]
+    keys = np.column_stack([T[rows, -1]] + [T[rows, T.shape[1] - 1 - n_id + j] for j in range(n_id)])
+    ratios = keys / col[rows, None]
+    # lexicographic minimum with a tolerance: floating-point "ties" must count as ties, or
+    # the rule loses its anti-cycling guarantee on degenerate games
+    cand = np.arange(rows.size)
+    for j in range(ratios.shape[1]):
+        v = ratios[cand, j]
+        cand = cand[v <= v.min() + 1e-9 * max(1.0, abs(v.min()))]
+        if cand.size == 1:
+            break
+    r = int(rows[cand[0]])
+    leaving = basis[r]
+    T[r] /= T[r, entering]
+    for i in range(T.shape[0]):
+        if i != r and T[i, entering] != 0.0:
+            T[i] -= T[i, entering] * T[r]
+    basis[r] = entering
+    return leaving
+
+
+def lemke_howson(A, B, init: int = 0, max_pivots: int = 100_000):
+    """One Nash equilibrium of the bimatrix game ``(A, B)`` by the Lemke-Howson algorithm
+    (complementary pivoting on the best-response polytopes, lexicographic ratio test so that
+    degenerate games do not cycle), dropping label ``init`` (0..m+k-1) first."""
+    A = np.asarray(A, float)
+    B = np.asarray(B, float)
+    m, k = A.shape
+    shift = 1.0 - min(A.min(), B.min())  # positive payoffs: the polytopes are bounded
+    A, B = A + shift, B + shift
+    # variables: labels 0..m-1 are x_i / slacks of A-rows; m..m+k-1 are y_j / slacks of B-cols
+    # Q tableau: A y + s = 1 over columns [y (k) | s (m)]; P tableau: B^T x + t = 1 over [x | t]
+    TQ = np.hstack([A, np.eye(m), np.ones((m, 1))])
+    TP = np.hstack([B.T, np.eye(k), np.ones((k, 1))])
+    basisQ = [k + i for i in range(m)]  # slack s_i has label i; column k + i
+    basisP = [m + j for j in range(k)]  # slack t_j has label m + j; column m + j
+
+    def qcol(label):  # the column in TQ of the variable carrying `label`
+        return label - m if label >= m else k + label
+
+    def pcol(label):
+        return label if label < m else m + (label - m)
+
+    def qlabel(c):
+        return m + c if c < k else c - k
+
+    def plabel(c):
+        return c if c < m else m + (c - m)
+
+    label = init
+    in_p = label < m  # x_i enters P when dropping a row label
+    for _ in range(max_pivots):
+        if in_p:
+            leaving = plabel(_pivot(TP, basisP, pcol(label)))
+        else:
+            leaving = qlabel(_pivot(TQ, basisQ, qcol(label)))
+        if leaving == init:
+            break
+        label = leaving
+        in_p = not in_p
+    else:
+        raise RuntimeError(f"Lemke-Howson: no equilibrium after {max_pivots} pivots")
+    x = np.zeros(m)
+    y = np.zeros(k)
+    for r, c in enumerate(basisP):
+        if c < m:
+            x[c] = TP[r, -1]
+    for r, c in enumerate(basisQ):
+        if c < k:
+            y[c] = TQ[r, -1]
+    return x / x.sum(), y / y.sum()

@@ -229,6 +229,8 @@ def test_errors():
         games.cce(g, backend="gurobi")
     with pytest.raises(ValueError, match="method: expected one of"):
         games.nash_2p(g, method="vertex")
+    with pytest.raises(ValueError, match="init: expected a label below m \\+ k = 4"):
+        games.nash_2p(g, method="lemke_howson", init=4)
     with pytest.raises(ValueError, match="game: expected a two-player game"):
         games.nash_2p(NormalFormGame(np.zeros((3, 2, 2, 2))))
     with pytest.raises(TypeError, match="game: expected a games.NormalFormGame"):
@@ -247,3 +249,27 @@ def test_solver_failure_is_a_typed_error(monkeypatch):
     with pytest.raises(games.SolverError) as err:
         games.cce(NormalFormGame.bimatrix([[1, 0], [0, 1]]))
     assert err.value.status == "infeasible"
+
+
+@settings(max_examples=20)
+@given(seed=seeds, m_=st.integers(1, 6), k=st.integers(1, 6), init=st.integers(0, 11))
+def test_lemke_howson_matches_quantecon(seed, m_, k, init):
+    rng = np.random.default_rng(seed)
+    A, B = rng.normal(size=(m_, k)), rng.normal(size=(m_, k))
+    init = init % (m_ + k)
+    ((x, y),) = games.nash_2p(NormalFormGame.bimatrix(A, B), method="lemke_howson", init=init)
+    assert games.nash_gap(NormalFormGame.bimatrix(A, B), [x, y]) <= 1e-9
+    qx, qy = quantecon.lemke_howson(quantecon.NormalFormGame(_qe_payoffs(A, B)), init_pivot=init)
+    np.testing.assert_allclose(x, qx, atol=1e-8)
+    np.testing.assert_allclose(y, qy, atol=1e-8)
+
+
+def test_lemke_howson_on_degenerate_games_terminates_at_an_equilibrium():
+    # integer payoffs with ties everywhere (highly degenerate); lexicographic pivoting
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        A, B = rng.integers(0, 3, size=(4, 4)), rng.integers(0, 3, size=(4, 4))
+        g = NormalFormGame.bimatrix(A, B)
+        for init in range(8):
+            ((x, y),) = games.nash_2p(g, method="lemke_howson", init=init)
+            assert games.nash_gap(g, [x, y]) <= 1e-9
