@@ -18,9 +18,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from theory import Store, get_claim, sweep
-from theory._store import default_store_path
-from theory._verify import grid_table
+from theory import default_store_path, get_claim, sweep, table
 
 CLAIM_ID = "copg/toy_bandit"
 NAME = "copg_regret"
@@ -37,16 +35,15 @@ def main(argv=None) -> int:
     claim = get_claim(CLAIM_ID)
     args.store.parent.mkdir(parents=True, exist_ok=True)
     sweep(claim, scale=args.scale, store=args.store, executor=args.executor, progress=False)
-    with Store(args.store) as store:
-        table = grid_table(store.table(claim.id, version=claim.version), claim, args.scale)
+    cells = table(claim, store=args.store, scale=args.scale)
 
     fig = Figure(figsize=(6, 4))
-    claim.plot(table, ax=fig.subplots())
+    claim.plot(cells, ax=fig.subplots())
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
     for ext in ("png", "pdf"):
         fig.savefig(args.out / f"{NAME}.{ext}", dpi=150)
-    print(f"wrote {args.out / NAME}.png and .pdf ({len(table)} cells, scale {args.scale})")
+    print(f"wrote {args.out / NAME}.png and .pdf ({len(cells)} cells, scale {args.scale})")
     return 0
 
 
