@@ -182,9 +182,8 @@ def test_average_reward_against_a_long_simulation_of_the_distribution():
     assert average_reward(lam, env, BANDIT_REWARD) == pytest.approx(total / T, abs=5 / T)
 
 
-def test_claim_and_control():
-    claim = CLAIMS[0]
-
+@pytest.mark.parametrize("claim", CLAIMS[:2], ids=lambda c: c.id)
+def test_claim_and_control(claim):
     def table(c):
         g = c.grids["smoke"]
         return pd.DataFrame([{**p, "replicate": 0, **c.run(p, np.random.default_rng(0))}
@@ -216,7 +215,7 @@ def test_errors():
 
 
 def test_q_learning_claim_and_its_controls():
-    claim = CLAIMS[1]
+    claim = CLAIMS[2]
 
     def table(c):
         g = c.grids["smoke"]
@@ -234,3 +233,17 @@ def test_q_learning_claim_and_its_controls():
 
     with pytest.raises(ValueError, match="step_size: expected 'constant' or '1/n'"):
         run_q_learning(10, 10, "adam", np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("K", [1, 2, 4])
+def test_continual_supervised_learning_is_crl(K):
+    from theory.continual import SUPERVISED_REWARD, classifier_basis, supervised_stream, tracking_classifier
+
+    env, basis, opt = supervised_stream(K), classifier_basis(), tracking_classifier(K)
+    assert average_reward(opt, env, SUPERVISED_REWARD) == pytest.approx(1.0, abs=1e-12)
+    assert generates(basis, opt) and is_crl(env, [opt], basis)
+    for b in basis:  # no classifier is optimal: each is right half of the time
+        assert average_reward(b, env, SUPERVISED_REWARD) == pytest.approx(0.5, abs=1e-12)
+    fixed = supervised_stream(None)
+    assert not is_crl(fixed, [tracking_classifier(None)], basis)  # it is the identity classifier
+    assert average_reward(basis[2], fixed, SUPERVISED_REWARD) == pytest.approx(1.0, abs=1e-12)

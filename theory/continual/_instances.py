@@ -14,7 +14,8 @@ from mdps._validation import check_int
 from ._model import Agent, Environment, constant_agent
 
 __all__ = ["switching_bandit", "phase_agent", "win_stay_lose_shift", "commit_agent",
-           "bandit_basis", "BANDIT_REWARD"]
+           "bandit_basis", "BANDIT_REWARD", "supervised_stream", "classifier_basis",
+           "tracking_classifier", "SUPERVISED_REWARD"]
 
 #: reward r(a, o) = o: the observation is the reward bit
 BANDIT_REWARD = np.array([[0.0, 1.0], [0.0, 1.0]])
@@ -69,3 +70,58 @@ def commit_agent(n: int) -> Agent:
 
 def bandit_basis() -> list[Agent]:
     return [constant_agent(2, 2, 0), constant_agent(2, 2, 1)]
+
+
+# -- continual supervised learning (notes §3.3, §3.6 (3)) --------------------------------------
+#: reward r(a, o) = 1[the label a was correct]; o = 2 x' + c (next input x', correctness c)
+SUPERVISED_REWARD = np.array([[0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+
+
+def _label(p: int, x: int, K: int | None) -> int:
+    """f_t = identity in the first K steps of each period of 2K, negation in the next K."""
+    return x if (K is None or (p // K) % 2 == 0) else 1 - x
+
+
+def supervised_stream(K: int | None) -> Environment:
+    """Inputs x ~ Bernoulli(1/2) i.i.d. (x_0 = 0); the agent labels the current x; the
+    observation is ``2 x' + c`` (the next input and whether the label was right). The state is
+    (phase, current x): ``Q = 2 * 2K`` (or 2 when stationary)."""
+    P = 1 if K is None else 2 * check_int("K", K, minimum=1)
+    Q = 2 * P
+    rho = np.zeros((Q, 2, 4))
+    delta = np.zeros((Q, 2, 4), dtype=np.int64)
+    for p in range(P):
+        for x in range(2):
+            q = 2 * p + x
+            for a in range(2):
+                c = int(a == _label(p, x, K))
+                for x2 in range(2):
+                    rho[q, a, 2 * x2 + c] = 0.5
+                    delta[q, a, 2 * x2 + c] = 2 * ((p + 1) % P) + x2
+                for o in range(4):  # unreachable observations: any valid next state
+                    if rho[q, a, o] == 0:
+                        delta[q, a, o] = 2 * ((p + 1) % P) + o // 2
+    return Environment(rho, delta, name=f"continual supervised K={K}")
+
+
+def classifier_basis() -> list[Agent]:
+    """The four classifiers x -> f(x) (memory: the last input seen, x_0 = 0)."""
+    out = []
+    for f in ((0, 0), (1, 1), (0, 1), (1, 0)):  # constant 0, constant 1, identity, negation
+        pi = np.eye(2)[list(f)]
+        delta = np.tile((np.arange(4) // 2)[None, None, :], (2, 2, 1)).astype(np.int64)
+        out.append(Agent(pi, delta, name=f"classifier {f}"))
+    return out
+
+
+def tracking_classifier(K: int | None) -> Agent:
+    """Knows the phase: labels with f_t (the optimal agent; average reward 1)."""
+    P = 1 if K is None else 2 * K
+    pi = np.zeros((2 * P, 2))
+    delta = np.zeros((2 * P, 2, 4), dtype=np.int64)
+    for p in range(P):
+        for x in range(2):
+            pi[2 * p + x, _label(p, x, K)] = 1.0
+            for o in range(4):
+                delta[2 * p + x, :, o] = 2 * ((p + 1) % P) + o // 2
+    return Agent(pi, delta, name=f"phase-tracking classifier K={K}")
