@@ -9,7 +9,7 @@ in the extended graph (:mod:`._oracle`), the CdF identification algorithm and PC
 MEC-only contrast (:mod:`._algorithms`).
 """
 
-from ._algorithms import VARIANTS, cdf_identify, cpdag_of, dag_key, pc_cpdag, sink_layers
+from ._algorithms import VARIANTS, cdf_identify, cpdags, dag_key, pc_cpdag, sink_layers
 from ._model import (MECHANISMS, BinaryICM, all_dags, as_adjacency, binary_icm, exact_joint,
                      exact_joint_iid, sample_exchangeable, sample_iid)
 from ._oracle import CI_TOL, ExactOracle, cmi, d_separated, extended_graph
@@ -18,5 +18,5 @@ __all__ = [
     "BinaryICM", "binary_icm", "as_adjacency", "all_dags", "MECHANISMS",
     "sample_exchangeable", "sample_iid", "exact_joint", "exact_joint_iid",
     "cmi", "ExactOracle", "CI_TOL", "extended_graph", "d_separated",
-    "sink_layers", "cdf_identify", "pc_cpdag", "cpdag_of", "dag_key", "VARIANTS",
+    "sink_layers", "cdf_identify", "pc_cpdag", "cpdags", "dag_key", "VARIANTS",
 ]

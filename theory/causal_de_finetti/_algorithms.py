@@ -33,7 +33,7 @@ import numpy as np
 
 from mdps._validation import check_int, fail
 
-__all__ = ["sink_layers", "cdf_identify", "pc_cpdag", "cpdag_of", "dag_key", "VARIANTS"]
+__all__ = ["sink_layers", "cdf_identify", "pc_cpdag", "cpdags", "dag_key", "VARIANTS"]
 
 VARIANTS = ("correct", "official")
 
@@ -163,13 +163,12 @@ def dag_key(A: np.ndarray) -> tuple:
     return (skel.tobytes(), tuple(v))
 
 
-def cpdag_of(A: np.ndarray, dags) -> np.ndarray:
-    """The CPDAG of ``A`` by brute force over ``dags`` (all DAGs on d nodes): the union of the
-    adjacency matrices of the DAGs Markov-equivalent to ``A`` (an edge is directed iff every
-    member agrees on it)."""
-    key = dag_key(A)
-    M = np.zeros_like(A, dtype=bool)
-    for B in dags:
-        if dag_key(B) == key:
-            M |= B
-    return M
+def cpdags(dags) -> list:
+    """The CPDAG of every DAG in ``dags`` (all DAGs on d nodes), by brute force: the union of
+    the adjacency matrices of the Markov-equivalent members (an edge is directed iff every
+    member of the class agrees on it). Aligned with ``dags``."""
+    keys = [dag_key(A) for A in dags]
+    union: dict = {}
+    for k, A in zip(keys, dags):
+        union[k] = union.get(k, np.zeros_like(A, dtype=bool)) | A
+    return [union[k] for k in keys]

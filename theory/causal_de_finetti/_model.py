@@ -9,6 +9,11 @@ conditionally i.i.d. given theta:
 
 with ``f_i`` a Boolean function of the parents (AND, parity, or a random table that depends on
 every parent). The sequence of observations of one environment is exchangeable, not i.i.d.
+Faithfulness caveats (found by the tests, notes §2.6 C6): parity mechanisms cancel along
+triangles (0->1, 0->2, 1->2 gives X_2 = N_2 ^ N_1, so X_0 ⊥ X_2 inside an observation), and
+equal priors make XOR children independent of their parents inside an observation when
+alpha = beta, or cancel some cross-sample paths when two AND nodes share a prior. The CI
+queries CdF and PC issue are faithful under AND + Beta(1, 3) on every DAG up to 4 nodes.
 
 The exact law of N observations of one environment integrates each theta_i out in closed form
 (Beta-Bernoulli): with ``k_i = #{n : x_{i;n} != f_i(pa_{i;n})}``,
