@@ -115,3 +115,24 @@ def linear_mdps(draw, S=st.integers(1, 6), A=st.integers(1, 4), d=st.integers(1,
 
 
 __all__ += ["linear_mixture_mdps", "linear_mdps"]
+
+
+# -- binary ICM processes (owner: causal de Finetti helper; Guo et al. notes §2.6) ------------
+@st.composite
+def binary_icms(draw, d=st.integers(1, 4), mechanisms=("and", "xor", "random")):
+    """A random :class:`theory.causal_de_finetti.BinaryICM`: a uniformly drawn DAG on ``d``
+    nodes (a value or a strategy), mechanism AND / parity / random table, and per-node priors
+    Beta(alpha, beta) with alpha, beta in [0.5, 4] and |alpha - beta| >= 0.5 (alpha = beta
+    makes XOR mechanisms unfaithful, notes §2.6 C6)."""
+    from theory.causal_de_finetti import binary_icm
+
+    d = _value(draw, d)
+    rng = np.random.default_rng(draw(seeds))
+    A = np.triu(rng.random((d, d)) < 0.5, 1)
+    perm = rng.permutation(d)
+    A = A[np.ix_(perm, perm)]
+    a = rng.uniform(0.5, 4.0, d)
+    b = np.where(rng.random(d) < 0.5, a + rng.uniform(0.5, 3, d), np.maximum(a - rng.uniform(0.5, 3, d), 0.1))
+    b = np.where(np.abs(a - b) < 0.4, a + 0.5, b)
+    mech = draw(st.sampled_from(mechanisms))
+    return binary_icm(A, mech, a, b, rng=rng)
